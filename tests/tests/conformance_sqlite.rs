@@ -1,0 +1,3 @@
+//! The conformance suite against the embedded SQLite store.
+
+engage_conformance::conformance_tests!(engage_tests::SqliteFactory);
