@@ -205,3 +205,22 @@ pub fn head_of(report: &VerifyReport) -> Head {
         hash: report.head,
     }
 }
+
+/// The position of the event whose hash is `hash`, if the log holds it (used to check a
+/// previously published head is still in the log, i.e. nothing was truncated).
+pub async fn contains_hash(
+    store: &dyn EventStore,
+    hash: &EventHash,
+) -> Result<Option<u64>, StoreError> {
+    let mut next = 1u64;
+    loop {
+        let batch = store.read_all(next, VERIFY_BATCH).await?;
+        let Some(last) = batch.last() else {
+            return Ok(None);
+        };
+        next = last.position + 1;
+        if let Some(e) = batch.iter().find(|e| &e.hash == hash) {
+            return Ok(Some(e.position));
+        }
+    }
+}

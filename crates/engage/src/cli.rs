@@ -1,0 +1,262 @@
+//! Command-line interface: arguments (flags and `ENGAGE_*` environment variables) and the
+//! subcommands' work.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use engage_log::ndjson::{check_ndjson, export_ndjson, import_ndjson};
+use engage_log::{EventHash, VerifyOutcome, verify};
+use tokio::io::{AsyncWrite, BufReader};
+
+use crate::progress::events_bar;
+use crate::store_config::StoreLocation;
+
+/// engage: the event-sourced records backend for London's community–police engagement bodies.
+#[derive(Debug, Parser)]
+#[command(name = "engage", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Directory of the embedded store (created if missing).
+    #[arg(
+        long,
+        env = "ENGAGE_DATA_DIR",
+        default_value = "./engage-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Event store URL: sqlite:PATH (default: the embedded store in --data-dir).
+    #[arg(long, env = "ENGAGE_STORE", global = true)]
+    pub store: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, env = "ENGAGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Recompute the whole hash chain; print the event count and head hash.
+    /// Exits 3 and names the first bad position if any event was edited, removed or reordered.
+    Verify(VerifyArgs),
+    /// Write the whole log as NDJSON (one event per line, ids, order and hashes preserved).
+    Export(ExportArgs),
+    /// Import data into the store.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also require the log to contain this head hash (from an earlier verify): detects truncation.
+    #[arg(long)]
+    pub expect_head: Option<EventHash>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import a whole log exported by `engage export` (verified line by line; a broken chain
+    /// is refused before anything is written; re-running resumes an interrupted import).
+    Log {
+        /// The NDJSON file, or `-` for standard input.
+        file: PathBuf,
+    },
+}
+
+pub fn init_tracing(global: &Global) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match global.log_format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let location = StoreLocation::resolve(cli.global.store.as_deref(), &cli.global.data_dir)?;
+    match cli.command {
+        Command::Verify(args) => verify_cmd(&location, args).await,
+        Command::Export(args) => export_cmd(&location, args).await,
+        Command::Import(ImportCommand::Log { file }) => import_log_cmd(&location, file).await,
+    }
+}
+
+async fn verify_cmd(location: &StoreLocation, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let store = location.open_read_only()?;
+    let head = store.head().await.context("reading the head of the log")?;
+    let bar = events_bar(head.position, "verifying");
+    let started = std::time::Instant::now();
+    let outcome = verify(Arc::clone(&store), |n| bar.set_position(n))
+        .await
+        .context("verifying the log")?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&outcome).context("printing the result")?
+        );
+    }
+    match outcome {
+        VerifyOutcome::Intact(report) => {
+            if !args.json {
+                println!("verified {} events: the hash chain is intact", report.count);
+                println!("head {}", report.head);
+                eprintln!(
+                    "({:.2?}, {:.0} events/s)",
+                    elapsed,
+                    report.count as f64 / elapsed.as_secs_f64().max(1e-9)
+                );
+            }
+            if let Some(expected) = args.expect_head {
+                let events = engage_log::verify::contains_hash(&*store, &expected)
+                    .await
+                    .context("searching for the expected head")?;
+                match events {
+                    Some(position) if position == report.count => {}
+                    Some(position) => eprintln!(
+                        "note: the expected head is at position {position}; {} events were recorded since",
+                        report.count - position
+                    ),
+                    None => {
+                        eprintln!(
+                            "TAMPERED: the expected head {expected} is not in this log (truncated or replaced)"
+                        );
+                        return Ok(ExitCode::from(3));
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        VerifyOutcome::Broken(failure) => {
+            eprintln!("TAMPERED: the hash chain is broken at {failure}");
+            eprintln!(
+                "{} events before position {} verified",
+                failure.verified, failure.position
+            );
+            Ok(ExitCode::from(3))
+        }
+    }
+}
+
+async fn export_cmd(location: &StoreLocation, args: ExportArgs) -> anyhow::Result<ExitCode> {
+    let store = location.open_read_only()?;
+    let head = store.head().await.context("reading the head of the log")?;
+    let bar = events_bar(head.position, "exporting");
+    let mut out: Box<dyn AsyncWrite + Unpin + Send> = match &args.output {
+        Some(path) => Box::new(tokio::io::BufWriter::new(
+            tokio::fs::File::create(path)
+                .await
+                .with_context(|| format!("creating {}", path.display()))?,
+        )),
+        None => Box::new(tokio::io::BufWriter::new(tokio::io::stdout())),
+    };
+    let summary = export_ndjson(&*store, &mut out, |n| bar.set_position(n))
+        .await
+        .context("exporting")?;
+    bar.finish_and_clear();
+    if let Some(path) = &args.output {
+        let file = tokio::fs::File::options().write(true).open(path).await?;
+        file.sync_all()
+            .await
+            .with_context(|| format!("syncing {}", path.display()))?;
+        eprintln!(
+            "exported {} events to {}; head {}",
+            summary.written,
+            path.display(),
+            summary.head.hash
+        );
+    } else {
+        eprintln!(
+            "exported {} events; head {}",
+            summary.written, summary.head.hash
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import_log_cmd(location: &StoreLocation, file: PathBuf) -> anyhow::Result<ExitCode> {
+    let store = location.open()?;
+    let from_stdin = file.as_os_str() == "-";
+    if !from_stdin {
+        // First pass: check the whole file's chain so a broken file imports nothing.
+        let input = tokio::fs::File::open(&file)
+            .await
+            .with_context(|| format!("opening {}", file.display()))?;
+        let bar = events_bar(0, "checking");
+        let checked = check_ndjson(BufReader::with_capacity(1 << 20, input), |n| {
+            bar.set_length(n);
+            bar.set_position(n);
+        })
+        .await
+        .with_context(|| format!("{} was not imported", file.display()))?;
+        bar.finish_and_clear();
+        eprintln!(
+            "checked {} events: chain intact, head {}",
+            checked.position, checked.hash
+        );
+    }
+    let bar = events_bar(0, "importing");
+    let summary = if from_stdin {
+        import_ndjson(
+            Arc::clone(&store),
+            BufReader::with_capacity(1 << 20, tokio::io::stdin()),
+            |n| {
+                bar.set_length(n);
+                bar.set_position(n)
+            },
+        )
+        .await
+        .context("importing from standard input")?
+    } else {
+        let input = tokio::fs::File::open(&file)
+            .await
+            .with_context(|| format!("opening {}", file.display()))?;
+        import_ndjson(
+            Arc::clone(&store),
+            BufReader::with_capacity(1 << 20, input),
+            |n| {
+                bar.set_length(n);
+                bar.set_position(n)
+            },
+        )
+        .await
+        .with_context(|| format!("importing {}", file.display()))?
+    };
+    bar.finish_and_clear();
+    if summary.written == 0 && summary.skipped == 0 && summary.head.position == 0 {
+        bail!("the import file held no events");
+    }
+    println!(
+        "imported {} events ({} already present); head {} at position {}",
+        summary.written, summary.skipped, summary.head.hash, summary.head.position
+    );
+    Ok(ExitCode::SUCCESS)
+}

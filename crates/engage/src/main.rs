@@ -1,0 +1,37 @@
+//! # engage: the one binary
+//!
+//! `engage serve` runs the server on the embedded store (a data directory it creates);
+//! `verify`, `export` and `import` are the operator's tools for the event log.
+//!
+//! Exit codes: 0 success; 1 an error (message on stderr); 2 bad usage;
+//! 3 `verify` found the log tampered with or damaged.
+
+mod cli;
+mod progress;
+mod store_config;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    cli::init_tracing(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(cli::run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
