@@ -1,0 +1,277 @@
+//! # engage-server: the HTTP server behind `engage serve`
+//!
+//! Serves the event log of engage (the records of London's community–police engagement
+//! bodies) to people and programs over HTTP, in front of any [`EventStore`] backend:
+//!
+//! - `POST /graphql` and `GET /graphql`: GraphQL queries, answered by a thin handler that
+//!   follows the GraphQL-over-HTTP specification (see [`http`] for the status codes);
+//! - `GET /graphql` with a WebSocket upgrade: GraphQL subscriptions (`graphql-transport-ws`);
+//! - `GET /graphiql`: the GraphiQL IDE, only when [`ServerConfig::graphiql`] is on;
+//! - `GET /livez`: the process is up; `GET /readyz`: the store answers (JSON with its head);
+//! - `GET /metrics`: Prometheus text (HTTP requests and latency by route, head position).
+//!
+//! The schema is read-only for now: the log's head, the log and its streams as Relay
+//! connections, single events by id, stream metadata, and a live `events` subscription.
+//! Every error carries `extensions.code` (see [`errors`]).
+//!
+//! Use [`serve`] to run the server with graceful shutdown, or [`router`] to drive it
+//! in-process (tests use `tower::ServiceExt::oneshot` or a listener on `127.0.0.1:0`).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use engage_log::EventStore;
+use tokio::sync::watch;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub mod errors;
+pub mod http;
+mod metrics;
+pub mod pagination;
+pub mod schema;
+
+pub use schema::{EngageSchema, SchemaLimits, build_schema};
+
+/// How the server listens and what it allows.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Serve the GraphiQL IDE at `/graphiql` (its page loads scripts from a CDN).
+    pub graphiql: bool,
+    /// Largest request body accepted (`413` above it).
+    pub max_body_bytes: usize,
+    /// Largest `first` / `last` a connection accepts.
+    pub max_page_size: usize,
+    /// Deepest query accepted. Keep it at 15 or more: the standard introspection query
+    /// (GraphiQL, code generators) is 15 deep.
+    pub max_depth: usize,
+    /// Largest estimated query cost accepted (a connection costs its page size times its
+    /// selection).
+    pub max_complexity: usize,
+    /// How long `/readyz` waits for the store before answering 503.
+    pub readiness_timeout: Duration,
+    /// Close a `graphql-transport-ws` connection whose client does not answer a keep-alive
+    /// ping within this time (`None`: never).
+    pub websocket_keepalive: Option<Duration>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            graphiql: false,
+            max_body_bytes: 1024 * 1024,
+            max_page_size: 500,
+            max_depth: 20,
+            max_complexity: 20_000,
+            readiness_timeout: Duration::from_secs(2),
+            websocket_keepalive: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl ServerConfig {
+    fn schema_limits(&self) -> SchemaLimits {
+        SchemaLimits {
+            max_page_size: self.max_page_size,
+            max_depth: self.max_depth,
+            max_complexity: self.max_complexity,
+        }
+    }
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the HTTP server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) schema: EngageSchema,
+    pub(crate) store: Arc<dyn EventStore>,
+    pub(crate) config: Arc<ServerConfig>,
+    pub(crate) metrics: metrics::Metrics,
+    /// Turns true when the server is shutting down; WebSocket connections end then.
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+/// The server's routes over `store`, without a listener. WebSocket connections opened
+/// through it last until their client leaves (see [`serve`] for shutdown).
+pub fn router(config: ServerConfig, store: Arc<dyn EventStore>) -> Router {
+    // Nothing will ever send on this channel: its WebSockets end only with their clients.
+    let (_, shutdown) = watch::channel(false);
+    build_router(config, store, shutdown).0
+}
+
+fn build_router(
+    config: ServerConfig,
+    store: Arc<dyn EventStore>,
+    shutdown: watch::Receiver<bool>,
+) -> (Router, metrics::Metrics) {
+    let schema = build_schema(Arc::clone(&store), config.schema_limits());
+    let graphiql = config.graphiql;
+    let metrics = metrics::Metrics::new();
+    let state = AppState {
+        schema,
+        store,
+        config: Arc::new(config),
+        metrics: metrics.clone(),
+        shutdown,
+    };
+
+    let mut routes = Router::new()
+        .route("/graphql", get(http::graphql_get).post(http::graphql_post))
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::render));
+    if graphiql {
+        routes = routes.route("/graphiql", get(graphiql_page));
+    }
+    let app = routes
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .with_state(state);
+    (app, metrics)
+}
+
+/// Listen on `config.listen` and serve until `shutdown` completes; then stop accepting,
+/// end open WebSocket subscriptions, and wait for in-flight requests to finish.
+pub async fn serve(
+    config: ServerConfig,
+    store: Arc<dyn EventStore>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let addr = config.listen;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    serve_on(listener, config, store, shutdown).await
+}
+
+/// [`serve`] on a listener the caller bound (for example to `127.0.0.1:0`, reading the
+/// port from `listener.local_addr()`).
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    store: Arc<dyn EventStore>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (stop, stopping) = watch::channel(false);
+    let (app, metrics) = build_router(config, store, stopping.clone());
+    // Scrapes drain latency samples into buckets; this keeps memory flat when nothing scrapes.
+    let metrics_upkeep = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            metrics.run_upkeep();
+        }
+    });
+
+    if let Ok(local) = listener.local_addr() {
+        tracing::info!(address = %local, "engage server listening");
+    }
+    let mut wait = stopping;
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = wait.wait_for(|s| *s).await;
+    });
+    let signal = tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("engage server shutting down");
+        let _ = stop.send(true);
+    });
+    let result = server.await.map_err(ServerError::Serve);
+    signal.abort();
+    metrics_upkeep.abort();
+    result
+}
+
+async fn livez() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    let head = tokio::time::timeout(state.config.readiness_timeout, state.store.head()).await;
+    match head {
+        Ok(Ok(head)) => {
+            state.metrics.set_head_position(head.position);
+            axum::Json(serde_json::json!({
+                "status": "ready",
+                "head": { "position": head.position, "hash": head.hash.to_hex() },
+            }))
+            .into_response()
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: the store failed");
+            let message = match &e {
+                engage_log::StoreError::Backend(_) => {
+                    "the event store's backend failed; the details are in the server log".to_owned()
+                }
+                other => other.to_string(),
+            };
+            unavailable(e.code(), &message)
+        }
+        Err(_) => {
+            tracing::warn!("readiness: the store did not answer in time");
+            unavailable("TIMEOUT", "the event store did not answer in time")
+        }
+    }
+}
+
+fn unavailable(code: &str, message: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(serde_json::json!({
+            "status": "unavailable",
+            "error": { "code": code, "message": message },
+        })),
+    )
+        .into_response()
+}
+
+async fn graphiql_page() -> Html<String> {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql")
+            .title("engage GraphiQL")
+            .finish(),
+    )
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )],
+        "not found",
+    )
+        .into_response()
+}

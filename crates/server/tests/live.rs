@@ -1,0 +1,280 @@
+//! The server on a real listener (127.0.0.1:0): GraphQL subscriptions over WebSocket
+//! (graphql-transport-ws) and graceful shutdown.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use engage_log::EventStore;
+use engage_server::ServerConfig;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), engage_server::ServerError>>,
+}
+
+async fn start(store: Arc<dyn EventStore>) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(engage_server::serve_on(
+        listener,
+        ServerConfig::default(),
+        store,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    Running {
+        addr,
+        stop: Some(stop),
+        task,
+    }
+}
+
+async fn connect(addr: SocketAddr) -> Ws {
+    let mut request = format!("ws://{addr}/graphql")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut ws, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    assert_eq!(
+        response
+            .headers()
+            .get("sec-websocket-protocol")
+            .and_then(|v| v.to_str().ok()),
+        Some("graphql-transport-ws")
+    );
+    send(&mut ws, json!({ "type": "connection_init", "payload": {} })).await;
+    assert_eq!(next_json(&mut ws).await["type"], "connection_ack");
+    ws
+}
+
+async fn send(ws: &mut Ws, message: Value) {
+    ws.send(Message::text(message.to_string()))
+        .await
+        .expect("send");
+}
+
+/// The next JSON text message, skipping pings.
+async fn next_json(ws: &mut Ws) -> Value {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a message in time")
+            .expect("connection open")
+            .expect("valid frame");
+        match message {
+            Message::Text(text) => {
+                let value: Value = serde_json::from_str(text.as_str()).expect("JSON");
+                if value["type"] == "ping" {
+                    send(ws, json!({ "type": "pong" })).await;
+                    continue;
+                }
+                return value;
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected message: {other:?}"),
+        }
+    }
+}
+
+fn subscribe(id: &str, query: &str, variables: Value) -> Value {
+    json!({
+        "id": id,
+        "type": "subscribe",
+        "payload": { "query": query, "variables": variables },
+    })
+}
+
+const SUB: &str = "subscription S($from: Int, $type: String, $prefix: String) {
+  events(fromPosition: $from, eventType: $type, streamPrefix: $prefix) {
+    position streamId eventType payload
+  }
+}";
+
+#[tokio::test]
+async fn subscription_replays_history_then_delivers_live_events() {
+    let t = TestStore::new();
+    append(&t.store, "board-a", "BoardCreated", 2).await;
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+
+    send(&mut ws, subscribe("1", SUB, json!({ "from": 2 }))).await;
+    let first = next_json(&mut ws).await;
+    assert_eq!(first["type"], "next", "{first}");
+    assert_eq!(first["id"], "1");
+    assert_eq!(first["payload"]["data"]["events"]["position"], 2);
+
+    // A live event appended after subscribing arrives.
+    append(&t.store, "panel-b", "PanelCreated", 1).await;
+    let live = next_json(&mut ws).await;
+    assert_eq!(
+        live["payload"]["data"]["events"],
+        json!({ "position": 3, "streamId": "panel-b", "eventType": "PanelCreated", "payload": { "n": 0, "title": "item 0" } })
+    );
+
+    send(&mut ws, json!({ "id": "1", "type": "complete" })).await;
+    drop(ws);
+    stop(server).await;
+}
+
+#[tokio::test]
+async fn subscription_filters_and_starts_live_by_default() {
+    let t = TestStore::new();
+    append(&t.store, "board-a", "BoardCreated", 3).await;
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+
+    // No fromPosition: only events recorded from now on.
+    send(
+        &mut ws,
+        subscribe(
+            "live",
+            SUB,
+            json!({ "type": "MemberJoined", "prefix": "board-" }),
+        ),
+    )
+    .await;
+    // Give the subscription a moment to read the head before appending.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    append(&t.store, "board-a", "BoardRenamed", 1).await; // wrong type
+    append(&t.store, "panel-b", "MemberJoined", 1).await; // wrong stream
+    append(&t.store, "board-c", "MemberJoined", 1).await; // this one
+    let got = next_json(&mut ws).await;
+    assert_eq!(got["id"], "live");
+    assert_eq!(got["payload"]["data"]["events"]["position"], 6, "{got}");
+    assert_eq!(got["payload"]["data"]["events"]["streamId"], "board-c");
+    drop(ws);
+    stop(server).await;
+}
+
+#[tokio::test]
+async fn subscription_errors_carry_codes() {
+    let t = TestStore::new();
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+    send(
+        &mut ws,
+        subscribe("bad", "subscription { events { nope } }", json!({})),
+    )
+    .await;
+    // async-graphql reports validation failures as a `next` carrying errors (the protocol
+    // has an `error` message for this), followed by `complete`.
+    let got = next_json(&mut ws).await;
+    assert_eq!(got["type"], "next", "{got}");
+    assert_eq!(got["id"], "bad");
+    assert_eq!(got["payload"]["data"], Value::Null, "{got}");
+    assert_eq!(
+        got["payload"]["errors"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED",
+        "{got}"
+    );
+    let done = next_json(&mut ws).await;
+    assert_eq!(done, json!({ "id": "bad", "type": "complete" }));
+
+    // A malformed document gets the parse code.
+    send(&mut ws, subscribe("parse", "subscription {", json!({}))).await;
+    let got = next_json(&mut ws).await;
+    assert_eq!(
+        got["payload"]["errors"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED",
+        "{got}"
+    );
+    drop(ws);
+    stop(server).await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_ends_subscriptions_and_returns() {
+    let t = TestStore::new();
+    let server = start(t.arc()).await;
+
+    // Plain HTTP works on the real listener.
+    let mut tcp = TcpStream::connect(server.addr).await.expect("connect");
+    tokio::io::AsyncWriteExt::write_all(
+        &mut tcp,
+        b"GET /livez HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    )
+    .await
+    .expect("write");
+    let mut reply = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut tcp, &mut reply)
+        .await
+        .expect("read");
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    assert!(reply.ends_with("ok"), "{reply}");
+
+    let mut ws = connect(server.addr).await;
+    send(&mut ws, subscribe("1", SUB, json!({}))).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let addr = server.addr;
+    stop(server).await;
+    // The open subscription was ended by the shutdown...
+    let ended = tokio::time::timeout(WAIT, async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the WebSocket stayed open after shutdown");
+    // ...and nothing listens any more.
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+async fn stop(mut server: Running) {
+    if let Some(stop) = server.stop.take() {
+        let _ = stop.send(());
+    }
+    let result = tokio::time::timeout(WAIT, &mut server.task)
+        .await
+        .expect("the server stops in time")
+        .expect("the server task did not panic");
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn serve_reports_a_busy_address() {
+    let taken = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = taken.local_addr().expect("address");
+    let t = TestStore::new();
+    let config = ServerConfig {
+        listen: addr,
+        ..ServerConfig::default()
+    };
+    let err = engage_server::serve(config, t.arc(), std::future::pending())
+        .await
+        .expect_err("address in use");
+    assert!(
+        matches!(err, engage_server::ServerError::Bind { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&addr.to_string()), "{err}");
+}
