@@ -1,0 +1,71 @@
+//! # engage-domain: the engagement domain as pure code
+//!
+//! Every duty of London's community–police engagement bodies — Safer Neighbourhood Boards,
+//! ward panels, independent custody visitors, stop-and-search monitoring groups, MOPAC's
+//! crime prevention fund, LCP2 and the pan-London partnership boards — as commands,
+//! versioned events, state and decision functions. No I/O: the application loads a stream,
+//! decodes it ([`catalogue::decode`]), folds it into state ([`Aggregate::fold`]), decides a
+//! command ([`Aggregate::decide`]) and appends the resulting events
+//! ([`CatalogueEvent::to_new_event`]).
+//!
+//! Each aggregate module has a `Command` enum, an `Event` enum (one struct per event type),
+//! a `State` whose `Default` is "not yet created" with `apply`, a pure `decide`, a
+//! `stream_id` function naming its stream (`<kind>-<id>`), and a marker type implementing
+//! [`Aggregate`].
+
+#[macro_use]
+mod macros;
+
+pub mod catalogue;
+pub mod common;
+pub mod context;
+pub mod error;
+pub mod personal;
+pub mod reference;
+
+pub mod board;
+pub mod fund_round;
+pub mod prevention_bid;
+pub mod priority;
+pub mod victim_complaint;
+pub mod ward_panel;
+
+#[cfg(test)]
+pub(crate) mod testkit;
+
+pub use catalogue::{CatalogueEntry, CatalogueEvent, DecodeError, DomainEvent, decode};
+pub use context::DecisionContext;
+pub use engage_log::Timestamp;
+pub use error::DomainError;
+pub use reference::{BoroughCode, Lookups, WardCode};
+
+/// One aggregate: its state, commands and events, and the two pure functions over them.
+pub trait Aggregate {
+    /// The stream name prefix, e.g. `complaint` for `complaint-<uuid>`.
+    const KIND: &'static str;
+    type State: Default;
+    type Command;
+    type Event: CatalogueEvent + Into<DomainEvent> + TryFrom<DomainEvent>;
+
+    /// Evolve: the state after `event`.
+    fn apply(state: &mut Self::State, event: &Self::Event);
+
+    /// Decide: the events `command` causes in `state`, or why it is refused.
+    fn decide(
+        state: &Self::State,
+        command: Self::Command,
+        ctx: &DecisionContext<'_>,
+    ) -> Result<Vec<Self::Event>, DomainError>;
+
+    /// The state after a history of events.
+    fn fold<'e>(events: impl IntoIterator<Item = &'e Self::Event>) -> Self::State
+    where
+        Self::Event: 'e,
+    {
+        let mut state = Self::State::default();
+        for e in events {
+            Self::apply(&mut state, e);
+        }
+        state
+    }
+}

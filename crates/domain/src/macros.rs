@@ -1,0 +1,111 @@
+//! The `events!` macro every aggregate module uses to declare its `Event` enum, so that each
+//! variant's catalogue name, schema version, one-line meaning, payload type and JSON Schema
+//! are stated once, in one place, and cannot disagree.
+
+/// Declare an aggregate's `Event` enum:
+///
+/// ```ignore
+/// events! {
+///     pub enum Event {
+///         Raised(VictimComplaintRaised) = "VictimComplaintRaised" v 2: "A victim raised a complaint",
+///     }
+/// }
+/// ```
+///
+/// Generates the enum (serde: adjacently tagged `{"event_type": .., "payload": ..}`),
+/// `From<Body>` for each variant, [`crate::catalogue::CatalogueEvent`], the aggregate's
+/// catalogue entries and its current-version decoder.
+macro_rules! events {
+    (
+        $(#[$meta:meta])*
+        pub enum Event {
+            $( $variant:ident($body:ident) = $name:literal v $version:literal : $summary:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(tag = "event_type", content = "payload")]
+        pub enum Event {
+            $( #[doc = $summary] #[serde(rename = $name)] $variant($body), )+
+        }
+
+        impl Event {
+            /// The current version of every event type of this aggregate.
+            pub const CATALOGUE: &'static [$crate::catalogue::CatalogueEntry] = &[
+                $( $crate::catalogue::CatalogueEntry {
+                    event_type: $name,
+                    schema_version: $version,
+                    summary: $summary,
+                    schema: $crate::catalogue::schema_of::<$body>,
+                }, )+
+            ];
+
+            /// The current schema version of `event_type`, if this aggregate has it.
+            pub fn current_version(event_type: &str) -> Option<u32> {
+                match event_type {
+                    $( $name => Some($version), )+
+                    _ => None,
+                }
+            }
+
+            /// Decode a payload written at the current version of `event_type`.
+            pub(crate) fn decode_current(
+                event_type: &str,
+                payload: &engage_log::Payload,
+            ) -> Option<Result<Self, serde_json::Error>> {
+                match event_type {
+                    $( $name => Some(payload.deserialize::<$body>().map(Self::$variant)), )+
+                    _ => None,
+                }
+            }
+        }
+
+        impl $crate::catalogue::CatalogueEvent for Event {
+            fn event_type(&self) -> &'static str {
+                match self { $( Self::$variant(_) => $name, )+ }
+            }
+            fn schema_version(&self) -> u32 {
+                match self { $( Self::$variant(_) => $version, )+ }
+            }
+            fn payload(&self) -> Result<engage_log::Payload, engage_log::PayloadError> {
+                match self { $( Self::$variant(body) => engage_log::Payload::from_serialize(body), )+ }
+            }
+        }
+
+        $(
+            impl From<$body> for Event {
+                fn from(body: $body) -> Self {
+                    Self::$variant(body)
+                }
+            }
+        )+
+    };
+}
+
+/// Implement [`crate::Aggregate`] for a module's marker type from its `State::apply` and `decide`.
+macro_rules! aggregate {
+    ($marker:ident, $kind:literal) => {
+        /// Marker type implementing [`crate::Aggregate`] for this module.
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $marker;
+
+        impl crate::Aggregate for $marker {
+            const KIND: &'static str = $kind;
+            type State = State;
+            type Command = Command;
+            type Event = Event;
+
+            fn apply(state: &mut State, event: &Event) {
+                state.apply(event);
+            }
+
+            fn decide(
+                state: &State,
+                command: Command,
+                ctx: &crate::DecisionContext<'_>,
+            ) -> Result<Vec<Event>, crate::DomainError> {
+                decide(state, command, ctx)
+            }
+        }
+    };
+}
