@@ -265,6 +265,25 @@ pub async fn idempotency_mismatch_is_refused(f: &dyn StoreFactory) {
         matches!(err, StoreError::IdempotencyMismatch { .. }),
         "{err}"
     );
+    let reused_later = vec![meeting_held(10), events[1].clone()];
+    let err = t
+        .store
+        .append(&s, ExpectedVersion::Any, reused_later)
+        .await
+        .expect_err("reused id in second place");
+    assert!(
+        matches!(err, StoreError::IdempotencyMismatch { .. }),
+        "{err}"
+    );
+    let reused_single = vec![events[0].clone().with_reason("edited")];
+    let again = t
+        .store
+        .append(&s, ExpectedVersion::Any, reused_single)
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::IdempotencyMismatch { .. })),
+        "one of two ids alone: {again:?}"
+    );
     let reversed = vec![events[1].clone(), events[0].clone()];
     let err = t
         .store

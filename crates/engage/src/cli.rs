@@ -50,6 +50,8 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the server: GraphQL at /graphql, GraphiQL at /graphiql, /livez, /readyz, /metrics.
+    Serve(ServeArgs),
     /// Recompute the whole hash chain; print the event count and head hash.
     /// Exits 3 and names the first bad position if any event was edited, removed or reordered.
     Verify(VerifyArgs),
@@ -58,6 +60,19 @@ pub enum Command {
     /// Import data into the store.
     #[command(subcommand)]
     Import(ImportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ENGAGE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Serve the GraphiQL IDE at /graphiql (`--graphiql false` to turn it off).
+    #[arg(long, env = "ENGAGE_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+    /// Largest request body accepted, in bytes (413 above it).
+    #[arg(long, env = "ENGAGE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
 }
 
 #[derive(Debug, Args)]
@@ -102,9 +117,68 @@ pub fn init_tracing(global: &Global) {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let location = StoreLocation::resolve(cli.global.store.as_deref(), &cli.global.data_dir)?;
     match cli.command {
+        Command::Serve(args) => serve_cmd(&location, args).await,
         Command::Verify(args) => verify_cmd(&location, args).await,
         Command::Export(args) => export_cmd(&location, args).await,
         Command::Import(ImportCommand::Log { file }) => import_log_cmd(&location, file).await,
+    }
+}
+
+async fn serve_cmd(location: &StoreLocation, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if let StoreLocation::Sqlite(path) = location
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    }
+    let store = location.open()?;
+    let head = store.head().await.context("reading the head of the log")?;
+    tracing::info!(store = %location.describe(), events = head.position, "event store open");
+    let config = engage_server::ServerConfig {
+        listen: args.listen,
+        graphiql: args.graphiql,
+        max_body_bytes: args.max_body_bytes,
+        ..engage_server::ServerConfig::default()
+    };
+    eprintln!(
+        "engage is serving {} events from {} on http://{}/graphql{}",
+        head.position,
+        location.describe(),
+        args.listen,
+        if args.graphiql {
+            format!(" (GraphiQL: http://{}/graphiql)", args.listen)
+        } else {
+            String::new()
+        }
+    );
+    engage_server::serve(config, store, shutdown_signal())
+        .await
+        .context("running the server")?;
+    eprintln!("engage stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!("interrupt received; shutting down"),
+        _ = term => tracing::info!("SIGTERM received; shutting down"),
     }
 }
 

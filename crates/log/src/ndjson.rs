@@ -116,7 +116,7 @@ pub async fn check_ndjson<R: AsyncBufRead + Unpin>(
                 failure,
             })?;
         expected += 1;
-        if expected % 65_536 == 0 {
+        if expected.is_multiple_of(65_536) {
             progress(expected - 1);
         }
     }

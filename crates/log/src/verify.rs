@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::envelope::RecordedEvent;
@@ -31,7 +32,8 @@ pub enum VerifyProblem {
         stored: EventHash,
         computed: EventHash,
     },
-    /// The event at this position is missing: the next stored event has a later position.
+    /// The event at this position is missing: the next stored event has a later position
+    /// (`found`; 0 when no later event is stored).
     Missing { found: u64 },
     /// The stored event cannot even be decoded.
     Undecodable { detail: String },
@@ -54,6 +56,13 @@ impl std::fmt::Display for VerifyFailure {
                 "position {}: hash mismatch (stored {stored}, recomputed {computed}); the event was altered or reordered",
                 self.position
             ),
+            VerifyProblem::Missing { found: 0 } => {
+                write!(
+                    f,
+                    "position {}: event missing (no later event is stored)",
+                    self.position
+                )
+            }
             VerifyProblem::Missing { found } => {
                 write!(
                     f,
@@ -103,99 +112,156 @@ pub fn check_event(
     Ok(computed)
 }
 
-/// Recompute the whole chain. `progress` is called after each batch with the number of
-/// events verified so far. Reading runs one batch ahead of hashing, on another task.
+/// Recompute the whole chain. `progress` is called with the number of events verified so far.
 ///
-/// Returns `Err` only when the store itself fails (I/O); a damaged log is `Ok(Broken)`.
+/// Checking event `n` needs only the *stored* hash of event `n - 1`, so the log is split
+/// into ranges verified in parallel (one per core), each starting from the stored hash
+/// just before it; the result is the same as a sequential pass, and the first bad position
+/// is reported. Returns `Err` only when the store itself fails (I/O); a damaged log is
+/// `Ok(Broken)`.
 pub async fn verify(
     store: Arc<dyn EventStore>,
     mut progress: impl FnMut(u64) + Send,
 ) -> Result<VerifyOutcome, StoreError> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<RecordedEvent>, StoreError>>(2);
-    let reader_store = Arc::clone(&store);
-    let reader = tokio::spawn(async move {
-        let mut next = 1u64;
-        loop {
-            let batch = reader_store.read_all(next, VERIFY_BATCH).await;
-            let done = match &batch {
-                Ok(b) => match b.last() {
-                    Some(last) => {
-                        next = last.position + 1;
-                        false
-                    }
-                    None => true,
-                },
-                Err(_) => true,
-            };
-            if tx.send(batch).await.is_err() || done {
-                break;
+    let head = store.head().await?;
+    let parallel = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let chunks = chunk_ranges(head.position, VERIFY_BATCH as u64);
+    let mut verified = 0u64;
+    let mut last = GENESIS_HASH;
+    let mut results = futures::stream::iter(chunks.into_iter().map(|(start, end)| {
+        let store = Arc::clone(&store);
+        tokio::spawn(async move { verify_range(&*store, start, end).await })
+    }))
+    .buffered(parallel);
+    while let Some(joined) = results.next().await {
+        let outcome = joined
+            .map_err(|e| StoreError::backend(std::io::Error::other(format!("verify task: {e}"))))?;
+        match outcome? {
+            RangeOutcome::Intact { count, last_hash } => {
+                verified += count;
+                last = last_hash;
+                progress(verified);
+            }
+            RangeOutcome::Broken(mut failure) => {
+                failure.verified = failure.position - 1;
+                return Ok(VerifyOutcome::Broken(failure));
             }
         }
-    });
+    }
+    // Events appended after we read the head are verified by the next run.
+    Ok(VerifyOutcome::Intact(VerifyReport {
+        count: verified,
+        head: last,
+    }))
+}
 
-    let mut expected = 1u64;
-    let mut previous = GENESIS_HASH;
-    let result = loop {
-        let Some(batch) = rx.recv().await else {
-            break Ok(VerifyOutcome::Intact(VerifyReport {
-                count: expected - 1,
-                head: previous,
+pub(crate) fn chunk_ranges(head: u64, size: u64) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut start = 1;
+    while start <= head {
+        let end = (start + size - 1).min(head);
+        out.push((start, end));
+        start = end + 1;
+    }
+    out
+}
+
+enum RangeOutcome {
+    Intact { count: u64, last_hash: EventHash },
+    Broken(VerifyFailure),
+}
+
+/// Verify positions `start..=end`, taking the stored hash of `start - 1` as the previous hash.
+async fn verify_range(
+    store: &dyn EventStore,
+    start: u64,
+    end: u64,
+) -> Result<RangeOutcome, StoreError> {
+    let read_from = start.saturating_sub(1).max(1);
+    let wanted = (end - read_from + 1) as usize;
+    let events = match store.read_all(read_from, wanted).await {
+        Ok(events) => events,
+        Err(StoreError::Corrupt { position, detail }) => {
+            // Verify what is readable before the damaged event, so that the failure names the
+            // first bad position.
+            if position > start {
+                let before = store
+                    .read_all(read_from, (position - read_from) as usize)
+                    .await?;
+                if let Some(f) = check_slice(&before, start, position - 1)? {
+                    return Ok(RangeOutcome::Broken(f));
+                }
+            }
+            return Ok(RangeOutcome::Broken(VerifyFailure {
+                position,
+                problem: VerifyProblem::Undecodable { detail },
+                verified: 0,
             }));
-        };
-        match batch {
-            Ok(events) if events.is_empty() => {
-                break Ok(VerifyOutcome::Intact(VerifyReport {
-                    count: expected - 1,
-                    head: previous,
-                }));
-            }
-            Ok(events) => {
-                let mut failure = None;
-                for e in &events {
-                    match check_event(expected, &previous, e) {
-                        Ok(h) => {
-                            previous = h;
-                            expected += 1;
-                        }
-                        Err(f) => {
-                            failure = Some(f);
-                            break;
-                        }
-                    }
-                }
-                if let Some(f) = failure {
-                    break Ok(VerifyOutcome::Broken(f));
-                }
-                progress(expected - 1);
-            }
-            Err(StoreError::Corrupt { position, detail }) => {
-                // Verify the readable events before the damaged one, so the failure names the
-                // first bad position.
-                if position > expected {
-                    let before = store
-                        .read_all(expected, (position - expected) as usize)
-                        .await?;
-                    for e in &before {
-                        match check_event(expected, &previous, e) {
-                            Ok(h) => {
-                                previous = h;
-                                expected += 1;
-                            }
-                            Err(f) => return Ok(VerifyOutcome::Broken(f)),
-                        }
-                    }
-                }
-                break Ok(VerifyOutcome::Broken(VerifyFailure {
-                    position,
-                    problem: VerifyProblem::Undecodable { detail },
-                    verified: expected - 1,
-                }));
-            }
-            Err(e) => break Err(e),
         }
+        Err(e) => return Err(e),
     };
-    reader.abort();
-    result
+    match check_slice(&events, start, end)? {
+        Some(f) => Ok(RangeOutcome::Broken(f)),
+        None => Ok(RangeOutcome::Intact {
+            count: end - start + 1,
+            last_hash: events.last().map_or(GENESIS_HASH, |e| e.hash),
+        }),
+    }
+}
+
+/// Check `events` (which start at `start - 1` when `start > 1`) for positions `start..=end`.
+fn check_slice(
+    events: &[RecordedEvent],
+    start: u64,
+    end: u64,
+) -> Result<Option<VerifyFailure>, StoreError> {
+    let mut iter = events.iter().peekable();
+    let mut previous = GENESIS_HASH;
+    if start > 1 {
+        match iter.next() {
+            Some(e) if e.position == start - 1 => previous = e.hash,
+            Some(e) => {
+                return Ok(Some(VerifyFailure {
+                    position: start - 1,
+                    problem: VerifyProblem::Missing { found: e.position },
+                    verified: 0,
+                }));
+            }
+            None => {
+                return Ok(Some(VerifyFailure {
+                    position: start - 1,
+                    problem: VerifyProblem::Missing { found: 0 },
+                    verified: 0,
+                }));
+            }
+        }
+    }
+    let mut expected = start;
+    for e in iter {
+        if expected > end {
+            break;
+        }
+        match check_event(expected, &previous, e) {
+            Ok(_) => {
+                // The next event must chain from what is *stored* here, which check_event
+                // has just shown equals the recomputed hash.
+                previous = e.hash;
+                expected += 1;
+            }
+            Err(f) => return Ok(Some(f)),
+        }
+    }
+    if expected <= end {
+        // The log ended early: the head said there were more events than could be read.
+        return Ok(Some(VerifyFailure {
+            position: expected,
+            problem: VerifyProblem::Missing { found: 0 },
+            verified: 0,
+        }));
+    }
+    Ok(None)
 }
 
 /// Convenience: the head of an intact log, for comparisons in tests and tools.

@@ -47,17 +47,17 @@ impl Readers {
             Some(c) => c,
             None => {
                 let c = crate::schema::open_connection(&self.path, &self.options, false)
-                    .map_err(|e| StoreError::backend(e))?;
+                    .map_err(StoreError::backend)?;
                 c.execute_batch("PRAGMA query_only = ON")
                     .map_err(|e| backend("opening a reader", e))?;
                 c
             }
         };
         let result = f(&conn);
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < POOL_SIZE {
-                idle.push(conn);
-            }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < POOL_SIZE
+        {
+            idle.push(conn);
         }
         result
     }

@@ -1,5 +1,6 @@
 //! The single writer thread and its group commit.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -99,6 +100,7 @@ fn run(
     options: SqliteOptions,
 ) {
     let mut group: Vec<WriteOp> = Vec::with_capacity(256);
+    let mut versions = StreamVersions::new();
     while let Some(first) = rx.blocking_recv() {
         let mut events = first.len();
         group.push(first);
@@ -111,7 +113,7 @@ fn run(
                 Err(_) => break,
             }
         }
-        let replies = commit_group(&mut conn, group.drain(..));
+        let replies = commit_group(&mut conn, &mut versions, group.drain(..));
         if let Some(new_head) = replies.1 {
             if let Ok(mut h) = head.lock() {
                 *h = new_head;
@@ -125,10 +127,53 @@ fn run(
     tracing::debug!("sqlite writer stopped");
 }
 
+/// The writer's cache of stream versions, valid only while nobody else writes the file.
+pub(crate) struct StreamVersions {
+    known: HashMap<StreamId, u64>,
+    /// The head this writer last committed; if the file's head differs, the cache is stale.
+    committed: Option<Head>,
+}
+
+/// Streams remembered before the cache is cleared (bounds memory; a miss costs one index seek).
+const MAX_CACHED_STREAMS: usize = 200_000;
+
+impl StreamVersions {
+    pub(crate) fn new() -> Self {
+        Self {
+            known: HashMap::new(),
+            committed: None,
+        }
+    }
+
+    fn get(&mut self, tx: &Connection, stream: &StreamId) -> Result<Option<u64>, StoreError> {
+        if let Some(v) = self.known.get(stream) {
+            return Ok(Some(*v));
+        }
+        let v = current_version(tx, stream)?;
+        if let Some(v) = v {
+            self.set(stream, v);
+        }
+        Ok(v)
+    }
+
+    fn set(&mut self, stream: &StreamId, version: u64) {
+        if self.known.len() >= MAX_CACHED_STREAMS {
+            self.known.clear();
+        }
+        self.known.insert(stream.clone(), version);
+    }
+
+    fn invalidate(&mut self) {
+        self.known.clear();
+        self.committed = None;
+    }
+}
+
 /// Run a group of operations in one transaction. Returns the replies and, if the commit
 /// succeeded, the new head.
 fn commit_group(
     conn: &mut Connection,
+    versions: &mut StreamVersions,
     ops: impl Iterator<Item = WriteOp>,
 ) -> (Vec<Reply>, Option<Head>) {
     let ops: Vec<WriteOp> = ops.collect();
@@ -151,12 +196,30 @@ fn commit_group(
             return (replies, None);
         }
     };
+    if versions.committed != Some(head) {
+        // First group, or the file changed under us: trust nothing cached.
+        versions.invalidate();
+    }
     // One commit, one `recorded_at`; never earlier than the previous commit's, so
     // `recorded_at` is non-decreasing along positions even if the clock steps back.
     let now = timestamp_micros(to_log_precision(Utc::now())).max(last_recorded);
 
     let mut replies = Vec::with_capacity(ops.len());
+    let mut cache_suspect = false;
     for op in ops {
+        // A single-event append is one INSERT, atomic by itself, and every check runs
+        // before it; anything writing more than one row gets a savepoint so that it can be
+        // undone alone.
+        let needs_savepoint = !matches!(&op, WriteOp::Append { events, .. } if events.len() == 1);
+        let mut tentative = head;
+        if !needs_savepoint {
+            let reply = apply(&tx, versions, &mut tentative, now, op);
+            if reply.is_ok() {
+                head = tentative;
+            }
+            replies.push(reply);
+            continue;
+        }
         let sp = match tx.savepoint() {
             Ok(sp) => sp,
             Err(e) => {
@@ -164,31 +227,21 @@ fn commit_group(
                 continue;
             }
         };
-        let mut tentative = head;
-        let reply = match op {
-            WriteOp::Append {
-                stream,
-                expected,
-                events,
-                reply,
-            } => Reply::Append(
-                reply,
-                append(&sp, &mut tentative, now, &stream, expected, events),
-            ),
-            WriteOp::Import { events, reply } => {
-                Reply::Import(reply, import(&sp, &mut tentative, events))
-            }
-        };
+        let reply = apply(&sp, versions, &mut tentative, now, op);
         let reply = if reply.is_ok() {
             match sp.commit() {
                 Ok(()) => {
                     head = tentative;
                     reply
                 }
-                Err(e) => reply.fail(|| shared_err("releasing a savepoint", &e)),
+                Err(e) => {
+                    cache_suspect = true;
+                    reply.fail(|| shared_err("releasing a savepoint", &e))
+                }
             }
         } else {
-            // Dropping the savepoint rolls back this operation only.
+            // Dropping the savepoint rolls back this operation only. Versions are cached
+            // only after an operation fully succeeds, so nothing cached refers to it.
             drop(sp);
             reply
         };
@@ -196,13 +249,43 @@ fn commit_group(
     }
     if let Err(e) = tx.commit() {
         tracing::error!(error = %e, "group commit failed; no append in the group was recorded");
+        versions.invalidate();
         let replies = replies
             .into_iter()
             .map(|r| r.fail(|| shared_err("committing", &e)))
             .collect();
         return (replies, None);
     }
+    if cache_suspect {
+        versions.invalidate();
+    } else {
+        versions.committed = Some(head);
+    }
     (replies, Some(head))
+}
+
+/// Run one operation against the open transaction (or savepoint), moving `head` forward on success.
+fn apply(
+    conn: &Connection,
+    versions: &mut StreamVersions,
+    head: &mut Head,
+    now: i64,
+    op: WriteOp,
+) -> Reply {
+    match op {
+        WriteOp::Append {
+            stream,
+            expected,
+            events,
+            reply,
+        } => Reply::Append(
+            reply,
+            append(conn, versions, head, now, &stream, expected, events),
+        ),
+        WriteOp::Import { events, reply } => {
+            Reply::Import(reply, import(conn, versions, head, events))
+        }
+    }
 }
 
 /// The same SQLite failure reported to several callers.
@@ -227,6 +310,24 @@ fn fail_all(ops: Vec<WriteOp>, action: &'static str, e: rusqlite::Error) -> Vec<
 const INSERT: &str = "INSERT INTO events (position, event_id, stream_id, stream_version, event_type, schema_version, \
     occurred_at, recorded_at, actor_id, actor_role, actor_org, correlation_id, causation_id, reason, payload, hash) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+
+/// An insert that failed because the event id is already recorded is an idempotency
+/// mismatch (the id was reused in a different append), not a backend failure.
+fn duplicate_id_or(err: StoreError, event_id: uuid::Uuid) -> StoreError {
+    match &err {
+        StoreError::Backend(inner)
+            if inner
+                .to_string()
+                .contains("UNIQUE constraint failed: events.event_id") =>
+        {
+            StoreError::IdempotencyMismatch {
+                event_id,
+                detail: "it was recorded by an earlier, different append".into(),
+            }
+        }
+        _ => err,
+    }
+}
 
 fn insert(tx: &Connection, e: &RecordedEvent) -> Result<(), StoreError> {
     let mut stmt = tx
@@ -280,6 +381,7 @@ fn recorded(tx: &Connection, id: &uuid::Uuid) -> Result<Option<(u64, String, u64
 
 fn append(
     tx: &Connection,
+    versions: &mut StreamVersions,
     head: &mut Head,
     now_micros: i64,
     stream: &StreamId,
@@ -287,17 +389,20 @@ fn append(
     events: Vec<NewEvent>,
 ) -> Result<AppendOutcome, StoreError> {
     // Idempotency first: a retry of an append that succeeded must not turn into a conflict.
-    let mut previously = Vec::new();
-    for (i, e) in events.iter().enumerate() {
-        if let Some((position, s, version)) = recorded(tx, &e.event_id)? {
-            previously.push((i, e.event_id, position, s, version));
+    // A retry re-sends the same ids, so looking up the first one finds it; an id reused
+    // further into a new append is refused by the unique index on insert (see `insert`).
+    if let Some(first) = recorded(tx, &events[0].event_id)? {
+        let mut previously = vec![(0, events[0].event_id, first.0, first.1, first.2)];
+        for (i, e) in events.iter().enumerate().skip(1) {
+            if let Some((position, s, version)) = recorded(tx, &e.event_id)? {
+                previously.push((i, e.event_id, position, s, version));
+            }
         }
-    }
-    if !previously.is_empty() {
-        return replay_outcome(stream, &events, previously);
+        replay_outcome(stream, &events, &previously)?;
+        return same_content(tx, stream, &events, previously);
     }
 
-    let current = current_version(tx, stream)?;
+    let current = versions.get(tx, stream)?;
     if !expected.is_satisfied_by(current) {
         return Err(StoreError::Conflict {
             stream: stream.clone(),
@@ -327,7 +432,7 @@ fn append(
             hash: head.hash,
         };
         r.hash = hash_event(&head.hash, &r);
-        insert(tx, &r)?;
+        insert(tx, &r).map_err(|err| duplicate_id_or(err, r.event_id))?;
         positions.push(RecordedPosition {
             event_id: r.event_id,
             position: r.position,
@@ -339,6 +444,7 @@ fn append(
         };
         next_version += 1;
     }
+    versions.set(stream, next_version - 1);
     Ok(AppendOutcome {
         stream_id: stream.clone(),
         events: positions,
@@ -350,7 +456,7 @@ fn append(
 fn replay_outcome(
     stream: &StreamId,
     events: &[NewEvent],
-    previously: Vec<(usize, uuid::Uuid, u64, String, u64)>,
+    previously: &[(usize, uuid::Uuid, u64, String, u64)],
 ) -> Result<AppendOutcome, StoreError> {
     let first = &previously[0];
     if previously.len() != events.len() {
@@ -397,18 +503,56 @@ fn replay_outcome(
     })
 }
 
+/// A retry must re-send what was recorded: same type, version, time, actor, ids, reason
+/// and payload. Different content under a recorded id is a client bug, never a silent success.
+fn same_content(
+    tx: &Connection,
+    stream: &StreamId,
+    events: &[NewEvent],
+    previously: Vec<(usize, uuid::Uuid, u64, String, u64)>,
+) -> Result<AppendOutcome, StoreError> {
+    let outcome = replay_outcome(stream, events, &previously)?;
+    for e in events {
+        let Some(r) = crate::reader::event_by_id(tx, e.event_id)? else {
+            continue;
+        };
+        let same = r.event_type == e.event_type
+            && r.schema_version == e.schema_version
+            && r.occurred_at == to_log_precision(e.occurred_at)
+            && r.actor == e.actor
+            && r.correlation_id == e.correlation_id
+            && r.causation_id == e.causation_id
+            && r.reason == e.reason
+            && r.payload == e.payload;
+        if !same {
+            return Err(StoreError::IdempotencyMismatch {
+                event_id: e.event_id,
+                detail:
+                    "it was recorded with different content; a retry must re-send the same event"
+                        .into(),
+            });
+        }
+    }
+    Ok(outcome)
+}
+
 fn import(
     tx: &Connection,
+    versions: &mut StreamVersions,
     head: &mut Head,
     events: Vec<RecordedEvent>,
 ) -> Result<Head, StoreError> {
+    let mut touched: HashMap<StreamId, u64> = HashMap::new();
     for e in events {
         let reject = |reason: String| StoreError::ImportRejected {
             position: e.position,
             reason,
         };
         check_event(head.position + 1, &head.hash, &e).map_err(|f| reject(f.to_string()))?;
-        let current = current_version(tx, &e.stream_id)?;
+        let current = match touched.get(&e.stream_id) {
+            Some(v) => Some(*v),
+            None => versions.get(tx, &e.stream_id)?,
+        };
         let expected_version = current.map_or(0, |v| v + 1);
         if e.stream_version != expected_version {
             return Err(reject(format!(
@@ -425,10 +569,14 @@ fn import(
             )));
         }
         insert(tx, &e)?;
+        touched.insert(e.stream_id.clone(), e.stream_version);
         *head = Head {
             position: e.position,
             hash: e.hash,
         };
+    }
+    for (stream, version) in touched {
+        versions.set(&stream, version);
     }
     Ok(*head)
 }

@@ -1,0 +1,302 @@
+//! # engage-bench: measured, reproducible figures for the event log
+//!
+//! ```text
+//! cargo run --release -p engage-bench -- log              # full run (1M events for read/verify)
+//! cargo run --release -p engage-bench -- log --quick      # a smoke run in seconds
+//! ```
+//!
+//! Measures, on the embedded SQLite store with full durability (fsync per commit):
+//! durable single-event appends/s with 1 writer and with 64 concurrent writers and their
+//! latency percentiles; then read-all and verify throughput over the whole log.
+//! Prints a Markdown table for `docs/benchmarks.md` and the machine it ran on.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use engage_log::{
+    Actor, EventStore, ExpectedVersion, NewEvent, Payload, StreamId, VerifyOutcome, verify,
+};
+use engage_store_sqlite::{Durability, SqliteOptions, SqliteStore};
+use futures::StreamExt;
+use hdrhistogram::Histogram;
+use serde_json::json;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "engage-bench", about = "Benchmarks of engage")]
+struct Cli {
+    #[command(subcommand)]
+    command: BenchCommand,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// The event log: appends (1 and 64 writers), read-all and verify.
+    Log(LogArgs),
+}
+
+#[derive(Parser)]
+struct LogArgs {
+    /// Single-event appends by the lone writer.
+    #[arg(long, default_value_t = 10_000)]
+    single_writer_appends: u64,
+    /// Single-event appends in total by the concurrent writers.
+    #[arg(long, default_value_t = 300_000)]
+    concurrent_appends: u64,
+    /// Concurrent writers.
+    #[arg(long, default_value_t = 64)]
+    writers: u64,
+    /// Size of the log for the read-all and verify measurements.
+    #[arg(long, default_value_t = 1_000_000)]
+    log_events: u64,
+    /// Where to put the store (default: a temporary directory, removed afterwards).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// A small run for smoke-testing the benchmark itself.
+    #[arg(long)]
+    quick: bool,
+}
+
+fn event(n: u64) -> NewEvent {
+    let payload = Payload::from_value(&json!({
+        "visit_id": format!("visit-{n}"),
+        "suite": "Charing Cross",
+        "borough": "E09000033",
+        "visitors": ["icv-0412", "icv-0977"],
+        "arrived_at": "2025-02-11T19:05:00Z",
+        "access_delay_minutes": 4,
+        "detainees_in_custody": 11,
+        "detainees_offered": 9,
+        "detainees_seen": 6,
+        "conditions": {"cells_clean": true, "food_offered": true, "rights_leaflet": true},
+    }))
+    .unwrap_or_else(|e| panic!("payload: {e}"));
+    NewEvent::new(
+        "CustodyVisitLogged",
+        1,
+        chrono::Utc::now(),
+        Actor::new("icv-0412", "custody_visitor", "icv-westminster"),
+        payload,
+    )
+    .with_reason("unannounced visit")
+}
+
+struct AppendResult {
+    events: u64,
+    elapsed: Duration,
+    latency: Histogram<u64>,
+}
+
+impl AppendResult {
+    fn rate(&self) -> f64 {
+        self.events as f64 / self.elapsed.as_secs_f64()
+    }
+    fn pct_ms(&self, q: f64) -> f64 {
+        self.latency.value_at_quantile(q) as f64 / 1000.0
+    }
+}
+
+async fn appends(
+    store: Arc<dyn EventStore>,
+    writers: u64,
+    total: u64,
+) -> anyhow::Result<AppendResult> {
+    let per_writer = total / writers;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let store = Arc::clone(&store);
+        tasks.push(tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let stream = StreamId::new(format!("custody-visit-{}", Uuid::now_v7()));
+            for i in 0..per_writer {
+                let t = Instant::now();
+                store
+                    .append(
+                        &stream,
+                        ExpectedVersion::Any,
+                        vec![event(w * per_writer + i)],
+                    )
+                    .await?;
+                hist.record(t.elapsed().as_micros() as u64)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+            anyhow::Ok(hist)
+        }));
+    }
+    let mut latency = Histogram::<u64>::new(3).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for t in tasks {
+        latency.add(t.await??).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(AppendResult {
+        events: per_writer * writers,
+        elapsed: started.elapsed(),
+        latency,
+    })
+}
+
+async fn fill_to(store: &Arc<dyn EventStore>, target: u64) -> anyhow::Result<()> {
+    let mut head = store.head().await?.position;
+    let stream = StreamId::new(format!("bulk-{}", Uuid::now_v7()));
+    while head < target {
+        let n = (target - head).min(1000);
+        let events = (0..n).map(|i| event(head + i)).collect();
+        store.append(&stream, ExpectedVersion::Any, events).await?;
+        head += n;
+    }
+    Ok(())
+}
+
+async fn read_all_rate(
+    store: &Arc<dyn EventStore>,
+    concurrency: usize,
+) -> anyhow::Result<(u64, Duration)> {
+    let head = store.head().await?.position;
+    let started = Instant::now();
+    let mut count = 0u64;
+    let mut batches = engage_log::read_all_ahead(Arc::clone(store), 1, head, 8192, concurrency);
+    while let Some(batch) = batches.next().await {
+        count += batch?.len() as u64;
+    }
+    Ok((count, started.elapsed()))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .and_then(|kb| kb.parse::<u64>().ok())
+        .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "unknown memory".into());
+    format!("{cores} cores ({cpu}), {mem}")
+}
+
+async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
+    if args.quick {
+        args.single_writer_appends = 500;
+        args.concurrent_appends = 6_400;
+        args.log_events = 50_000;
+    }
+    let tmp = tempfile::tempdir().context("temp dir")?;
+    let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("bench-{}.sqlite", Uuid::now_v7()));
+    let options = SqliteOptions {
+        durability: Durability::Full,
+        ..SqliteOptions::default()
+    };
+    let store: Arc<dyn EventStore> =
+        Arc::new(SqliteStore::open_with(&path, options).context("open store")?);
+    eprintln!(
+        "store: {} (synchronous=FULL: every acknowledged commit is fsynced)",
+        path.display()
+    );
+
+    eprintln!(
+        "1 writer: {} single-event appends ...",
+        args.single_writer_appends
+    );
+    let one = appends(Arc::clone(&store), 1, args.single_writer_appends).await?;
+    eprintln!(
+        "{} writers: {} single-event appends ...",
+        args.writers, args.concurrent_appends
+    );
+    let many = appends(Arc::clone(&store), args.writers, args.concurrent_appends).await?;
+    eprintln!(
+        "filling the log to {} events (batches of 1000) ...",
+        args.log_events
+    );
+    let fill_start = Instant::now();
+    let before = store.head().await?.position;
+    fill_to(&store, args.log_events).await?;
+    let filled = store.head().await?.position - before;
+    let fill_elapsed = fill_start.elapsed();
+    eprintln!("read-all ...");
+    let (seq_count, seq_elapsed) = read_all_rate(&store, 1).await?;
+    let (read_count, read_elapsed) = read_all_rate(&store, 4).await?;
+    eprintln!("verify ...");
+    let v_start = Instant::now();
+    let outcome = verify(Arc::clone(&store), |_| {}).await?;
+    let v_elapsed = v_start.elapsed();
+    let verified = match outcome {
+        VerifyOutcome::Intact(r) => r.count,
+        VerifyOutcome::Broken(f) => anyhow::bail!("verify failed: {f}"),
+    };
+    let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    drop(store);
+
+    println!(
+        "Machine: {}; {}",
+        machine(),
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    println!();
+    println!("| measurement | result |");
+    println!("| --- | --- |");
+    println!(
+        "| durable appends, 1 writer, single-event ({} appends) | {:.0} events/s; p50 {:.2} ms, p99 {:.2} ms |",
+        one.events,
+        one.rate(),
+        one.pct_ms(0.5),
+        one.pct_ms(0.99)
+    );
+    println!(
+        "| durable appends, {} writers, single-event ({} appends) | {:.0} events/s; p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms |",
+        args.writers,
+        many.events,
+        many.rate(),
+        many.pct_ms(0.5),
+        many.pct_ms(0.99),
+        many.pct_ms(0.999)
+    );
+    println!(
+        "| durable appends, 1 writer, batches of 1000 ({filled} events) | {:.0} events/s |",
+        filled as f64 / fill_elapsed.as_secs_f64()
+    );
+    println!(
+        "| read-all, one batch of 8192 at a time ({seq_count} events) | {:.0} events/s ({:.2} s) |",
+        seq_count as f64 / seq_elapsed.as_secs_f64(),
+        seq_elapsed.as_secs_f64()
+    );
+    println!(
+        "| read-all, 4 batches of 8192 read ahead ({read_count} events) | {:.0} events/s ({:.2} s) |",
+        read_count as f64 / read_elapsed.as_secs_f64(),
+        read_elapsed.as_secs_f64()
+    );
+    println!(
+        "| verify, whole chain ({verified} events) | {:.0} events/s ({:.2} s) |",
+        verified as f64 / v_elapsed.as_secs_f64(),
+        v_elapsed.as_secs_f64()
+    );
+    println!(
+        "| store file size | {:.0} MiB ({:.0} bytes/event) |",
+        file_size as f64 / 1024.0 / 1024.0,
+        file_size as f64 / verified.max(1) as f64
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        BenchCommand::Log(args) => log_bench(args).await,
+    }
+}
