@@ -38,7 +38,7 @@ mod metrics;
 pub mod pagination;
 pub mod schema;
 
-pub use schema::{EngageSchema, SchemaLimits, build_schema};
+pub use schema::{EngageSchema, SchemaLimits, build_schema, sdl};
 
 /// How the server listens and what it allows.
 #[derive(Debug, Clone)]

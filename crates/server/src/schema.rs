@@ -61,6 +61,14 @@ pub fn build_schema(store: Arc<dyn EventStore>, limits: SchemaLimits) -> EngageS
         .finish()
 }
 
+/// The schema's SDL exactly as the server serves it (committed as `schema.graphql`; a test
+/// fails when they differ).
+pub fn sdl() -> String {
+    Schema::build(QueryRoot, EmptyMutation, SubscriptionRoot)
+        .finish()
+        .sdl()
+}
+
 // ---------------------------------------------------------------------------------------
 // Scalars and object types
 // ---------------------------------------------------------------------------------------
