@@ -13,7 +13,12 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 use serde_json::Value;
 
-use crate::{board, fund_round, prevention_bid, priority, victim_complaint, ward_panel};
+use crate::reference_data::{custody_suite, ward};
+use crate::{
+    board, community_payback, custody_visit, fund_round, iag, neighbourhood_watch, performance,
+    police_complaint_case, prevention_bid, priority, stop_search_monitoring, victim_complaint,
+    ward_panel,
+};
 
 /// The JSON Schema keyword that marks an object holding personal data (UK GDPR) about one
 /// data subject, whose id is in its `data_subject_id` field.
@@ -204,6 +209,15 @@ domain_events! {
     FundRound => fund_round,
     PreventionBid => prevention_bid,
     WardPanel => ward_panel,
+    CustodyVisit => custody_visit,
+    StopSearchMonitoring => stop_search_monitoring,
+    PoliceComplaintCase => police_complaint_case,
+    Ward => ward,
+    CustodySuite => custody_suite,
+    Performance => performance,
+    CommunityPayback => community_payback,
+    Iag => iag,
+    NeighbourhoodWatch => neighbourhood_watch,
 }
 
 /// Every catalogue entry, current and legacy, ordered by event type then version.
@@ -313,6 +327,15 @@ mod tests {
         all.extend(each(fund_round::tests::samples()));
         all.extend(each(prevention_bid::tests::samples()));
         all.extend(each(ward_panel::tests::samples()));
+        all.extend(each(custody_visit::tests::samples()));
+        all.extend(each(stop_search_monitoring::tests::samples()));
+        all.extend(each(police_complaint_case::tests::samples()));
+        all.extend(each(ward::tests::samples()));
+        all.extend(each(custody_suite::tests::samples()));
+        all.extend(each(performance::tests::samples()));
+        all.extend(each(community_payback::tests::samples()));
+        all.extend(each(iag::tests::samples()));
+        all.extend(each(neighbourhood_watch::tests::samples()));
         all
     }
 

@@ -49,6 +49,22 @@ impl<'a> DecisionContext<'a> {
         Ok(found)
     }
 
+    /// The calendar day `day` must not be after today.
+    pub fn not_future_day(
+        &self,
+        field: &'static str,
+        day: chrono::NaiveDate,
+    ) -> Result<(), DomainError> {
+        if day > self.now.date_naive() {
+            return Err(DomainError::InFuture {
+                field,
+                at: day.and_time(chrono::NaiveTime::MIN).and_utc(),
+                now: self.now,
+            });
+        }
+        Ok(())
+    }
+
     /// `at` must not be after now.
     pub fn not_future(&self, field: &'static str, at: Timestamp) -> Result<(), DomainError> {
         if at > self.now {
@@ -100,6 +116,24 @@ pub fn ordered<T: PartialOrd + Display>(
             end_field,
             end: end.to_string(),
         });
+    }
+    Ok(())
+}
+
+/// `end` must be strictly after `start` (a span of time that cannot be empty): before is
+/// [`DomainError::EndBeforeStart`], equal is [`DomainError::Invalid`] on `end_field`.
+pub fn after<T: PartialOrd + Display>(
+    start_field: &'static str,
+    start: &T,
+    end_field: &'static str,
+    end: &T,
+) -> Result<(), DomainError> {
+    ordered(start_field, start, end_field, end)?;
+    if end == start {
+        return Err(DomainError::invalid(
+            end_field,
+            format!("must be after {start_field} ({start})"),
+        ));
     }
     Ok(())
 }

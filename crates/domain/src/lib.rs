@@ -24,9 +24,17 @@ pub mod personal;
 pub mod reference;
 
 pub mod board;
+pub mod community_payback;
+pub mod custody_visit;
 pub mod fund_round;
+pub mod iag;
+pub mod neighbourhood_watch;
+pub mod performance;
+pub mod police_complaint_case;
 pub mod prevention_bid;
 pub mod priority;
+pub mod reference_data;
+pub mod stop_search_monitoring;
 pub mod victim_complaint;
 pub mod ward_panel;
 

@@ -294,6 +294,17 @@ impl InMemoryReference {
         );
         self
     }
+    pub fn add_custody_suite(&mut self, suite: CustodySuite) {
+        self.suites.insert(suite.code.clone(), suite);
+    }
+    /// Forget a ward (retired by a boundary review).
+    pub fn remove_ward(&mut self, code: &WardCode) {
+        self.wards.remove(code);
+    }
+    /// Forget a custody suite (closed).
+    pub fn remove_custody_suite(&mut self, code: &str) {
+        self.suites.remove(code);
+    }
     pub fn with_fund_round(mut self, round: FundRoundInfo) -> Self {
         self.rounds.insert(round.round_id, round);
         self

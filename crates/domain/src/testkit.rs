@@ -83,3 +83,33 @@ pub fn assert_round_trips(events: &[crate::DomainEvent]) {
         }
     }
 }
+
+/// Decide `cmd` on `state` with [`ctx`] and apply the events: one step of a history.
+pub fn step<A: crate::Aggregate>(
+    state: &mut A::State,
+    cmd: A::Command,
+) -> Result<Vec<A::Event>, crate::DomainError> {
+    let events = A::decide(state, cmd, &ctx())?;
+    events.iter().for_each(|e| A::apply(state, e));
+    Ok(events)
+}
+
+/// Play `cmds` from the empty state; every one must be accepted.
+pub fn history<A: crate::Aggregate>(
+    cmds: impl IntoIterator<Item = A::Command>,
+) -> (A::State, Vec<A::Event>) {
+    let mut state = A::State::default();
+    let mut all = Vec::new();
+    for c in cmds {
+        match step::<A>(&mut state, c) {
+            Ok(events) => all.extend(events),
+            Err(e) => panic!("command refused in a valid history: {e}"),
+        }
+    }
+    (state, all)
+}
+
+/// The calendar day `days` before [`now`].
+pub fn day(days: i64) -> chrono::NaiveDate {
+    days_ago(days).date_naive()
+}
