@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use crate::reference_data::{custody_suite, ward};
 use crate::{
-    board, community_payback, custody_visit, fund_round, iag, neighbourhood_watch, performance,
-    police_complaint_case, prevention_bid, priority, stop_search_monitoring, victim_complaint,
-    ward_panel,
+    board, community_payback, custody_visit, fund_round, iag, lcp2, neighbourhood_watch,
+    partnership_board, performance, police_complaint_case, prevention_bid, priority,
+    stop_search_monitoring, victim_complaint, ward_panel,
 };
 
 /// The JSON Schema keyword that marks an object holding personal data (UK GDPR) about one
@@ -218,6 +218,8 @@ domain_events! {
     CommunityPayback => community_payback,
     Iag => iag,
     NeighbourhoodWatch => neighbourhood_watch,
+    Lcp2 => lcp2,
+    PartnershipBoard => partnership_board,
 }
 
 /// Every catalogue entry, current and legacy, ordered by event type then version.
@@ -336,6 +338,8 @@ mod tests {
         all.extend(each(community_payback::tests::samples()));
         all.extend(each(iag::tests::samples()));
         all.extend(each(neighbourhood_watch::tests::samples()));
+        all.extend(each(lcp2::tests::samples()));
+        all.extend(each(partnership_board::tests::samples()));
         all
     }
 

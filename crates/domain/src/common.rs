@@ -1,5 +1,5 @@
 //! Value types shared by several aggregates: evidence references behind decisions and the
-//! roles people hold.
+//! roles people hold, reporting periods, and spells of membership.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -92,4 +92,88 @@ impl std::fmt::Display for Period {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}..={}", self.from, self.to)
     }
+}
+
+/// The spells of one member (a group, an agency) in a body it can join, leave and rejoin:
+/// each spell is the day it joined and, once it has, the day it left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Membership {
+    spells: Vec<(chrono::NaiveDate, Option<chrono::NaiveDate>)>,
+}
+
+impl Membership {
+    /// Start a spell (the decision has checked it is not a member now).
+    pub fn join(&mut self, on: chrono::NaiveDate) {
+        self.spells.push((on, None));
+    }
+
+    /// End the current spell, if there is one.
+    pub fn leave(&mut self, on: chrono::NaiveDate) {
+        if let Some((_, left @ None)) = self.spells.last_mut() {
+            *left = Some(on);
+        }
+    }
+
+    /// Whether the member is a member now (its latest spell has not ended).
+    pub fn is_current(&self) -> bool {
+        self.spells.last().is_some_and(|(_, left)| left.is_none())
+    }
+
+    /// The day the current spell began, if it is a member now.
+    pub fn joined_on(&self) -> Option<chrono::NaiveDate> {
+        self.spells
+            .last()
+            .filter(|(_, left)| left.is_none())
+            .map(|(joined, _)| *joined)
+    }
+
+    /// The day it last left, if it has left at least once.
+    pub fn last_left_on(&self) -> Option<chrono::NaiveDate> {
+        self.spells.iter().rev().find_map(|(_, left)| *left)
+    }
+
+    /// Whether it was a member on `day` (joined on or before it, and had not left before it).
+    pub fn was_member_on(&self, day: chrono::NaiveDate) -> bool {
+        self.spells
+            .iter()
+            .any(|(joined, left)| *joined <= day && left.is_none_or(|l| day <= l))
+    }
+}
+
+/// Check that every id in `ids` (listed once each) names a member that was a member on
+/// `day`: an id `member` does not know is [`crate::DomainError::Unknown`] of `kind`; one that
+/// was not a member that day, or is listed twice, is [`crate::DomainError::Invalid`] on
+/// `field`.
+pub fn all_members_on<'m>(
+    kind: &'static str,
+    field: &'static str,
+    ids: &[uuid::Uuid],
+    day: chrono::NaiveDate,
+    member: impl Fn(&uuid::Uuid) -> Option<&'m Membership>,
+) -> Result<(), crate::DomainError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(crate::DomainError::invalid(
+                field,
+                format!("{kind} {id} is listed twice"),
+            ));
+        }
+        let m = member(id).ok_or_else(|| crate::DomainError::unknown(kind, id))?;
+        if !m.was_member_on(day) {
+            return Err(crate::DomainError::invalid(
+                field,
+                format!("{kind} {id} was not a member on {day}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Check that no item of a list of text is blank.
+pub fn each_required(field: &'static str, items: &[String]) -> Result<(), crate::DomainError> {
+    for item in items {
+        crate::context::required(field, item)?;
+    }
+    Ok(())
 }
