@@ -36,6 +36,14 @@ struct Cli {
 enum BenchCommand {
     /// The event log: appends (1 and 64 writers), read-all and verify.
     Log(LogArgs),
+    /// Read-all and verify only, over an existing store file (e.g. one kept by `log --keep`).
+    Read(ReadArgs),
+}
+
+#[derive(Parser)]
+struct ReadArgs {
+    /// The store file to read.
+    store: PathBuf,
 }
 
 #[derive(Parser)]
@@ -58,6 +66,9 @@ struct LogArgs {
     /// A small run for smoke-testing the benchmark itself.
     #[arg(long)]
     quick: bool,
+    /// Keep the store file afterwards (its path is printed), for `engage-bench read`.
+    #[arg(long)]
+    keep: bool,
 }
 
 fn event(n: u64) -> NewEvent {
@@ -196,7 +207,15 @@ async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
         args.log_events = 50_000;
     }
     let tmp = tempfile::tempdir().context("temp dir")?;
-    let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_path_buf());
+    let tmp_path = tmp.path().to_path_buf();
+    let tmp = if args.keep && args.dir.is_none() {
+        // Keep the directory: `TempDir::keep` hands back its path without removing it.
+        let _ = tmp.keep();
+        None
+    } else {
+        Some(tmp)
+    };
+    let dir = args.dir.clone().unwrap_or(tmp_path);
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("bench-{}.sqlite", Uuid::now_v7()));
     let options = SqliteOptions {
@@ -242,6 +261,10 @@ async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
     };
     let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     drop(store);
+    if args.keep || args.dir.is_some() {
+        eprintln!("kept {}", path.display());
+    }
+    drop(tmp);
 
     println!(
         "Machine: {}; {}",
@@ -294,9 +317,42 @@ async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn read_bench(args: ReadArgs) -> anyhow::Result<()> {
+    let store: Arc<dyn EventStore> =
+        Arc::new(SqliteStore::open_read_only(&args.store).context("open store")?);
+    let (seq_count, seq_elapsed) = read_all_rate(&store, 1).await?;
+    let (read_count, read_elapsed) = read_all_rate(&store, 4).await?;
+    let v_start = Instant::now();
+    let outcome = verify(Arc::clone(&store), |_| {}).await?;
+    let v_elapsed = v_start.elapsed();
+    let verified = match outcome {
+        VerifyOutcome::Intact(r) => r.count,
+        VerifyOutcome::Broken(f) => anyhow::bail!("verify failed: {f}"),
+    };
+    println!("| measurement | result |");
+    println!("| --- | --- |");
+    println!(
+        "| read-all, one batch of 8192 at a time ({seq_count} events) | {:.0} events/s ({:.2} s) |",
+        seq_count as f64 / seq_elapsed.as_secs_f64(),
+        seq_elapsed.as_secs_f64()
+    );
+    println!(
+        "| read-all, 4 batches of 8192 read ahead ({read_count} events) | {:.0} events/s ({:.2} s) |",
+        read_count as f64 / read_elapsed.as_secs_f64(),
+        read_elapsed.as_secs_f64()
+    );
+    println!(
+        "| verify, whole chain ({verified} events) | {:.0} events/s ({:.2} s) |",
+        verified as f64 / v_elapsed.as_secs_f64(),
+        v_elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         BenchCommand::Log(args) => log_bench(args).await,
+        BenchCommand::Read(args) => read_bench(args).await,
     }
 }

@@ -124,9 +124,12 @@ pub async fn verify(
     mut progress: impl FnMut(u64) + Send,
 ) -> Result<VerifyOutcome, StoreError> {
     let head = store.head().await?;
+    // Two ranges per core in flight, so that one range's read (on a blocking thread) overlaps
+    // another's hashing and no core waits for the other half of the work.
     let parallel = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
-        .clamp(1, 8);
+        .clamp(1, 8)
+        * 2;
     let chunks = chunk_ranges(head.position, VERIFY_BATCH as u64);
     let mut verified = 0u64;
     let mut last = GENESIS_HASH;

@@ -7,10 +7,19 @@
 //! ## How writes work
 //! A single writer thread owns the write connection. Appends from any number of tasks are
 //! validated on the caller's task, then queued; the writer takes everything queued (up to a
-//! limit), runs each append inside its own savepoint of one transaction, commits once and
-//! answers every caller. One fsync thus covers many appends (group commit), while each
-//! append stays atomic and independent: an append that fails its expected-version check is
-//! rolled back to its savepoint and the others in the group still commit.
+//! limit), runs each append inside its own savepoint of one transaction (a single-event
+//! append is one INSERT and needs none), takes in appends that arrive while it does so,
+//! commits once and answers every caller. One fsync thus covers many appends (group
+//! commit), while each append stays atomic and independent: an append that fails its
+//! expected-version check is rolled back to its savepoint and the others in the group still
+//! commit. When fewer appends are queued than the last commit answered, the writer waits
+//! briefly for the rest (at most half the last commit's time, and 2 ms) so that concurrent
+//! callers are not split over two fsyncs; a lone writer never waits.
+//!
+//! WAL checkpoints are kept off the commit path: a checkpoint thread copies the WAL into the
+//! database file in the background, and the writer only copies the few frames written
+//! meanwhile, between two groups, so that the WAL file is reused from its start instead of
+//! growing (see `checkpoint.rs`). Both threads stop, in that order, when the store is dropped.
 //!
 //! Inside each group transaction the writer re-reads the head (last position and hash), so
 //! positions stay gapless and the hash chain continuous even if the file was written by
@@ -23,6 +32,7 @@
 //! while the writer commits. A store can also be opened read-only (for `verify` and
 //! `export` next to a running server).
 
+mod checkpoint;
 mod error;
 mod reader;
 mod schema;
@@ -137,18 +147,25 @@ impl SqliteStore {
         let lock = error::lock_file(path)?;
         let conn = schema::open_connection(path, &options, true)?;
         schema::initialise(&conn, path)?;
+        schema::configure_writer(&conn, path)?;
+        let checkpoint_conn = schema::open_connection(path, &options, false)?;
         let head = schema::read_head(&conn).map_err(|e| OpenError::from_store(path, e))?;
         let (head_tx, head_rx) = watch::channel(head.position);
         let head = Arc::new(Mutex::new(head));
         let (tx, rx) = mpsc::channel(4096);
-        let thread =
-            writer::spawn(conn, rx, Arc::clone(&head), head_tx, options.clone()).map_err(|e| {
-                OpenError::Io {
-                    path: path.to_path_buf(),
-                    action: "start the writer thread",
-                    source: e,
-                }
-            })?;
+        let thread = writer::spawn(
+            conn,
+            checkpoint_conn,
+            rx,
+            Arc::clone(&head),
+            head_tx,
+            options.clone(),
+        )
+        .map_err(|e| OpenError::Io {
+            path: path.to_path_buf(),
+            action: "start the writer thread",
+            source: e,
+        })?;
         Ok(Self {
             shared: Arc::new(Shared {
                 path: path.to_path_buf(),

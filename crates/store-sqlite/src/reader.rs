@@ -48,7 +48,9 @@ impl Readers {
             None => {
                 let c = crate::schema::open_connection(&self.path, &self.options, false)
                     .map_err(StoreError::backend)?;
-                c.execute_batch("PRAGMA query_only = ON")
+                // Map the whole file (SQLite caps this at its compile-time limit): sequential
+                // scans then read pages in place instead of copying them into the page cache.
+                c.execute_batch("PRAGMA query_only = ON; PRAGMA mmap_size = 17179869184;")
                     .map_err(|e| backend("opening a reader", e))?;
                 c
             }
@@ -143,104 +145,126 @@ fn corrupt(position: u64, column: &str, detail: &str) -> StoreError {
     }
 }
 
-fn int(row: &Row, i: usize, name: &str, pos: u64) -> Result<i64, StoreError> {
-    match row.get_ref(i) {
-        Ok(ValueRef::Integer(v)) => Ok(v),
-        Ok(other) => Err(corrupt(
-            pos,
-            name,
-            &format!("expected an integer, found {:?}", other.data_type()),
-        )),
-        Err(e) => Err(corrupt(pos, name, &e.to_string())),
-    }
-}
-
-fn text(row: &Row, i: usize, name: &str, pos: u64) -> Result<String, StoreError> {
-    match row.get_ref(i) {
-        Ok(ValueRef::Text(t)) => std::str::from_utf8(t)
-            .map(str::to_owned)
-            .map_err(|_| corrupt(pos, name, "not valid UTF-8")),
-        Ok(other) => Err(corrupt(
-            pos,
-            name,
-            &format!("expected text, found {:?}", other.data_type()),
-        )),
-        Err(e) => Err(corrupt(pos, name, &e.to_string())),
-    }
-}
-
-fn opt_text(row: &Row, i: usize, name: &str, pos: u64) -> Result<Option<String>, StoreError> {
-    match row.get_ref(i) {
-        Ok(ValueRef::Null) => Ok(None),
-        _ => text(row, i, name, pos).map(Some),
-    }
-}
-
-fn blob<'r>(row: &'r Row, i: usize, name: &str, pos: u64) -> Result<&'r [u8], StoreError> {
-    match row.get_ref(i) {
-        Ok(ValueRef::Blob(b)) => Ok(b),
-        Ok(other) => Err(corrupt(
-            pos,
-            name,
-            &format!("expected a blob, found {:?}", other.data_type()),
-        )),
-        Err(e) => Err(corrupt(pos, name, &e.to_string())),
-    }
-}
-
-fn uuid(row: &Row, i: usize, name: &str, pos: u64) -> Result<Uuid, StoreError> {
-    let b = blob(row, i, name, pos)?;
-    Uuid::from_slice(b).map_err(|_| corrupt(pos, name, &format!("{} bytes, expected 16", b.len())))
-}
-
-fn time(
-    row: &Row,
-    i: usize,
-    name: &str,
+/// One column of one row, with what is needed to report it if it is damaged. Each column is
+/// fetched from SQLite exactly once.
+struct Col<'r> {
+    value: ValueRef<'r>,
+    name: &'static str,
     pos: u64,
-) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
-    let v = int(row, i, name, pos)?;
-    timestamp_from_micros(v).ok_or_else(|| corrupt(pos, name, "instant out of range"))
 }
 
-fn unsigned(row: &Row, i: usize, name: &str, pos: u64) -> Result<u64, StoreError> {
-    let v = int(row, i, name, pos)?;
-    u64::try_from(v).map_err(|_| corrupt(pos, name, "negative"))
+fn col<'r>(row: &'r Row, i: usize, name: &'static str, pos: u64) -> Result<Col<'r>, StoreError> {
+    row.get_ref(i)
+        .map(|value| Col { value, name, pos })
+        .map_err(|e| corrupt(pos, name, &e.to_string()))
+}
+
+impl<'r> Col<'r> {
+    fn wrong(&self, expected: &str) -> StoreError {
+        corrupt(
+            self.pos,
+            self.name,
+            &format!("expected {expected}, found {:?}", self.value.data_type()),
+        )
+    }
+
+    fn int(&self) -> Result<i64, StoreError> {
+        match self.value {
+            ValueRef::Integer(v) => Ok(v),
+            _ => Err(self.wrong("an integer")),
+        }
+    }
+
+    fn unsigned(&self) -> Result<u64, StoreError> {
+        let v = self.int()?;
+        u64::try_from(v).map_err(|_| corrupt(self.pos, self.name, "negative"))
+    }
+
+    fn time(&self) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+        let v = self.int()?;
+        timestamp_from_micros(v).ok_or_else(|| corrupt(self.pos, self.name, "instant out of range"))
+    }
+
+    fn str(&self) -> Result<&'r str, StoreError> {
+        match self.value {
+            ValueRef::Text(t) => {
+                std::str::from_utf8(t).map_err(|_| corrupt(self.pos, self.name, "not valid UTF-8"))
+            }
+            _ => Err(self.wrong("text")),
+        }
+    }
+
+    fn text(&self) -> Result<String, StoreError> {
+        self.str().map(str::to_owned)
+    }
+
+    fn opt_text(&self) -> Result<Option<String>, StoreError> {
+        match self.value {
+            ValueRef::Null => Ok(None),
+            _ => self.text().map(Some),
+        }
+    }
+
+    fn blob(&self) -> Result<&'r [u8], StoreError> {
+        match self.value {
+            ValueRef::Blob(b) => Ok(b),
+            _ => Err(self.wrong("a blob")),
+        }
+    }
+
+    fn uuid(&self) -> Result<Uuid, StoreError> {
+        let b = self.blob()?;
+        Uuid::from_slice(b).map_err(|_| {
+            corrupt(
+                self.pos,
+                self.name,
+                &format!("{} bytes, expected 16", b.len()),
+            )
+        })
+    }
+
+    fn opt_uuid(&self) -> Result<Option<Uuid>, StoreError> {
+        match self.value {
+            ValueRef::Null => Ok(None),
+            _ => self.uuid().map(Some),
+        }
+    }
+
+    fn hash(&self) -> Result<EventHash, StoreError> {
+        let b = self.blob()?;
+        EventHash::from_slice(b).ok_or_else(|| {
+            corrupt(
+                self.pos,
+                self.name,
+                &format!("{} bytes, expected 32", b.len()),
+            )
+        })
+    }
 }
 
 pub(crate) fn decode(row: &Row) -> Result<RecordedEvent, StoreError> {
-    let position = unsigned(row, 0, "position", 0)?;
+    let position = col(row, 0, "position", 0)?.unsigned()?;
     let p = position;
-    let schema_version = unsigned(row, 5, "schema_version", p)?;
-    let hash_bytes = blob(row, 15, "hash", p)?;
+    let schema_version = col(row, 5, "schema_version", p)?.unsigned()?;
     Ok(RecordedEvent {
         position,
-        event_id: uuid(row, 1, "event_id", p)?,
-        stream_id: StreamId::new(text(row, 2, "stream_id", p)?),
-        stream_version: unsigned(row, 3, "stream_version", p)?,
-        event_type: text(row, 4, "event_type", p)?,
+        event_id: col(row, 1, "event_id", p)?.uuid()?,
+        stream_id: StreamId::new(col(row, 2, "stream_id", p)?.text()?),
+        stream_version: col(row, 3, "stream_version", p)?.unsigned()?,
+        event_type: col(row, 4, "event_type", p)?.text()?,
         schema_version: u32::try_from(schema_version)
             .map_err(|_| corrupt(p, "schema_version", "too large"))?,
-        occurred_at: time(row, 6, "occurred_at", p)?,
-        recorded_at: time(row, 7, "recorded_at", p)?,
+        occurred_at: col(row, 6, "occurred_at", p)?.time()?,
+        recorded_at: col(row, 7, "recorded_at", p)?.time()?,
         actor: Actor {
-            id: text(row, 8, "actor_id", p)?,
-            role: text(row, 9, "actor_role", p)?,
-            organisation: text(row, 10, "actor_org", p)?,
+            id: col(row, 8, "actor_id", p)?.text()?,
+            role: col(row, 9, "actor_role", p)?.text()?,
+            organisation: col(row, 10, "actor_org", p)?.text()?,
         },
-        correlation_id: uuid(row, 11, "correlation_id", p)?,
-        causation_id: match row.get_ref(12) {
-            Ok(ValueRef::Null) => None,
-            _ => Some(uuid(row, 12, "causation_id", p)?),
-        },
-        reason: opt_text(row, 13, "reason", p)?,
-        payload: Payload::from_stored(text(row, 14, "payload", p)?),
-        hash: EventHash::from_slice(hash_bytes).ok_or_else(|| {
-            corrupt(
-                p,
-                "hash",
-                &format!("{} bytes, expected 32", hash_bytes.len()),
-            )
-        })?,
+        correlation_id: col(row, 11, "correlation_id", p)?.uuid()?,
+        causation_id: col(row, 12, "causation_id", p)?.opt_uuid()?,
+        reason: col(row, 13, "reason", p)?.opt_text()?,
+        payload: Payload::from_stored(col(row, 14, "payload", p)?.text()?),
+        hash: col(row, 15, "hash", p)?.hash()?,
     })
 }

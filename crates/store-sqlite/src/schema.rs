@@ -63,6 +63,19 @@ pub(crate) fn open_connection(
     Ok(conn)
 }
 
+/// Largest the WAL file is left at after it is reset (it is reused from its start after
+/// each complete checkpoint, so it normally stays near the checkpoint threshold).
+const JOURNAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
+
+/// Settings of the one write connection: checkpoints are left to the checkpoint thread
+/// (see `checkpoint.rs`, which installs the WAL hook that replaces SQLite's own).
+pub(crate) fn configure_writer(conn: &Connection, path: &Path) -> Result<(), OpenError> {
+    conn.execute_batch(&format!(
+        "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};"
+    ))
+    .map_err(|e| OpenError::sqlite(path, e))
+}
+
 /// Create the schema in a new file, or check an existing one is ours and not too new.
 pub(crate) fn initialise(conn: &Connection, path: &Path) -> Result<(), OpenError> {
     let app_id: i64 = conn

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use engage_log::envelope::{timestamp_micros, to_log_precision};
@@ -15,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::SqliteOptions;
+use crate::checkpoint::Checkpointer;
 use crate::error::backend;
 use crate::schema::read_head_and_time;
 
@@ -80,20 +82,32 @@ impl Reply {
     }
 }
 
+/// Longest a group waits for more appends before it starts (see [`linger`]).
+const MAX_LINGER: Duration = Duration::from_millis(2);
+
 pub(crate) fn spawn(
-    conn: Connection,
+    mut conn: Connection,
+    checkpoint_conn: Connection,
     rx: mpsc::Receiver<WriteOp>,
     head: Arc<Mutex<Head>>,
     head_tx: watch::Sender<u64>,
     options: SqliteOptions,
 ) -> std::io::Result<JoinHandle<()>> {
+    let checkpointer = Checkpointer::start(&mut conn, checkpoint_conn)?;
     std::thread::Builder::new()
         .name("engage-sqlite-writer".into())
-        .spawn(move || run(conn, rx, head, head_tx, options))
+        .spawn(move || {
+            let mut checkpointer = checkpointer;
+            run(&mut conn, &checkpointer, rx, head, head_tx, options);
+            // Stop checkpointing before the write connection closes (which checkpoints once more).
+            checkpointer.stop();
+            drop(conn);
+        })
 }
 
 fn run(
-    mut conn: Connection,
+    conn: &mut Connection,
+    checkpointer: &Checkpointer,
     mut rx: mpsc::Receiver<WriteOp>,
     head: Arc<Mutex<Head>>,
     head_tx: watch::Sender<u64>,
@@ -101,30 +115,92 @@ fn run(
 ) {
     let mut group: Vec<WriteOp> = Vec::with_capacity(256);
     let mut versions = StreamVersions::new();
+    // How many appends the next group can expect: those the last commit answered (their
+    // callers are likely to send again at once) plus those that queued up meanwhile.
+    let mut expected_ops = 1usize;
+    let mut last_commit = Duration::ZERO;
     while let Some(first) = rx.blocking_recv() {
         let mut events = first.len();
         group.push(first);
-        while events < options.max_group_events {
-            match rx.try_recv() {
-                Ok(op) => {
-                    events += op.len();
-                    group.push(op);
-                }
-                Err(_) => break,
-            }
-        }
-        let replies = commit_group(&mut conn, &mut versions, group.drain(..));
-        if let Some(new_head) = replies.1 {
+        take_queued(&mut rx, &mut group, &mut events, options.max_group_events);
+        linger(
+            &mut rx,
+            &mut group,
+            &mut events,
+            &options,
+            expected_ops,
+            last_commit,
+        );
+        let started = Instant::now();
+        let (replies, new_head) = commit_group(
+            conn,
+            &mut versions,
+            &mut group,
+            &mut rx,
+            events,
+            options.max_group_events,
+        );
+        last_commit = started.elapsed();
+        expected_ops = (replies.len() + rx.len()).max(1);
+        if let Some(new_head) = new_head {
             if let Ok(mut h) = head.lock() {
                 *h = new_head;
             }
             head_tx.send_replace(new_head.position);
         }
-        for r in replies.0 {
+        for r in replies {
             r.send();
         }
+        // While the callers just answered prepare their next appends.
+        checkpointer.finish_between_groups(conn);
     }
     tracing::debug!("sqlite writer stopped");
+}
+
+/// Move whatever is queued into the group, up to the group's event limit.
+fn take_queued(
+    rx: &mut mpsc::Receiver<WriteOp>,
+    group: &mut Vec<WriteOp>,
+    events: &mut usize,
+    max_events: usize,
+) {
+    while *events < max_events {
+        match rx.try_recv() {
+            Ok(op) => {
+                *events += op.len();
+                group.push(op);
+            }
+            Err(_) => break,
+        }
+    }
+}
+
+/// Group commit's gathering step. After a commit answers many concurrent appenders, they
+/// send their next appends within a fraction of a millisecond; starting the next group on
+/// the first arrival would split them over two commits (two fsyncs). So when fewer appends
+/// are queued than the last round had, wait a little for the rest: at most half the last
+/// commit's duration (so waiting never costs more than the fsync it saves) and at most
+/// [`MAX_LINGER`]. A lone writer (last group of one) never waits.
+fn linger(
+    rx: &mut mpsc::Receiver<WriteOp>,
+    group: &mut Vec<WriteOp>,
+    events: &mut usize,
+    options: &SqliteOptions,
+    expected_ops: usize,
+    last_commit: Duration,
+) {
+    if group.len() >= expected_ops || *events >= options.max_group_events {
+        return;
+    }
+    let deadline = Instant::now() + (last_commit / 2).min(MAX_LINGER);
+    while group.len() < expected_ops && *events < options.max_group_events {
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_micros(100)));
+        take_queued(rx, group, events, options.max_group_events);
+    }
 }
 
 /// The writer's cache of stream versions, valid only while nobody else writes the file.
@@ -169,14 +245,18 @@ impl StreamVersions {
     }
 }
 
-/// Run a group of operations in one transaction. Returns the replies and, if the commit
+/// Run a group of operations in one transaction: those in `group`, then any that arrive
+/// on `rx` meanwhile (up to `max_events` in all). Returns the replies and, if the commit
 /// succeeded, the new head.
 fn commit_group(
     conn: &mut Connection,
     versions: &mut StreamVersions,
-    ops: impl Iterator<Item = WriteOp>,
+    group: &mut Vec<WriteOp>,
+    rx: &mut mpsc::Receiver<WriteOp>,
+    mut events: usize,
+    max_events: usize,
 ) -> (Vec<Reply>, Option<Head>) {
-    let ops: Vec<WriteOp> = ops.collect();
+    let ops: Vec<WriteOp> = std::mem::take(group);
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => return (fail_all(ops, "starting a write transaction", e), None),
@@ -206,7 +286,16 @@ fn commit_group(
 
     let mut replies = Vec::with_capacity(ops.len());
     let mut cache_suspect = false;
-    for op in ops {
+    // Appends that arrive while this group is being written join it: they cost no extra fsync.
+    let late = std::iter::from_fn(|| {
+        if events >= max_events {
+            return None;
+        }
+        let op = rx.try_recv().ok()?;
+        events += op.len();
+        Some(op)
+    });
+    for op in ops.into_iter().chain(late) {
         // A single-event append is one INSERT, atomic by itself, and every check runs
         // before it; anything writing more than one row gets a savepoint so that it can be
         // undone alone.
