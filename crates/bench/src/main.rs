@@ -66,6 +66,10 @@ struct LogArgs {
     /// A small run for smoke-testing the benchmark itself.
     #[arg(long)]
     quick: bool,
+    /// `normal` skips the per-commit fsync (NOT the product's setting): shows how much of the
+    /// append cost is the disk's flush rather than CPU.
+    #[arg(long, default_value = "full", value_parser = ["full", "normal"])]
+    durability: String,
     /// Keep the store file afterwards (its path is printed), for `engage-bench read`.
     #[arg(long)]
     keep: bool,
@@ -218,15 +222,25 @@ async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
     let dir = args.dir.clone().unwrap_or(tmp_path);
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!("bench-{}.sqlite", Uuid::now_v7()));
+    let durability = if args.durability == "normal" {
+        Durability::Normal
+    } else {
+        Durability::Full
+    };
     let options = SqliteOptions {
-        durability: Durability::Full,
+        durability,
         ..SqliteOptions::default()
     };
     let store: Arc<dyn EventStore> =
         Arc::new(SqliteStore::open_with(&path, options).context("open store")?);
     eprintln!(
-        "store: {} (synchronous=FULL: every acknowledged commit is fsynced)",
-        path.display()
+        "store: {} ({})",
+        path.display(),
+        match durability {
+            Durability::Full => "synchronous=FULL: every acknowledged commit is fsynced",
+            Durability::Normal =>
+                "synchronous=NORMAL: NOT durable on power loss; for comparison only",
+        }
     );
 
     eprintln!(
