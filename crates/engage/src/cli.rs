@@ -60,6 +60,17 @@ pub enum Command {
     /// Import data into the store.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Fill an empty store with a realistic, deterministic multi-year history (demo and load data).
+    ///
+    /// Boards for every borough (members, terms, meetings, minutes, action items), ward
+    /// panels, victims' complaints through their lifecycle, borough and ward priorities with
+    /// progress, reviews and "you said, we did" feedback, crime prevention fund rounds and
+    /// bids — all written through the same command path as real use, so every event passed
+    /// the domain's checks. The same --seed and flags (with --until) give the same history.
+    ///
+    /// Wards: the seed does not use imported wards yet, so each borough gets 14 to 24 generated wards
+    /// with GSS-style codes E0590xxxx (not real ward codes) that the seeded events refer to.
+    Seed(crate::seed::SeedArgs),
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +111,33 @@ pub enum ImportCommand {
         /// The NDJSON file, or `-` for standard input.
         file: PathBuf,
     },
+    /// Register London's wards from the GLA ward atlas CSV (or an ONS ward list with
+    /// WD..CD / LAD..CD columns). Re-importing the same file records nothing new.
+    Wards {
+        file: PathBuf,
+        /// Where the list comes from, recorded with every ward.
+        #[arg(long, default_value = "GLA ward atlas")]
+        source: String,
+    },
+    /// Record a data.police.uk stop-and-search CSV as monitoring batches (one per month),
+    /// with counts by ethnicity and outcome; every rejected row is reported.
+    StopAndSearch {
+        file: PathBuf,
+        /// GSS code of the borough whose monitoring group reviews these records, e.g.
+        /// E09000007 (the file itself has no borough column).
+        #[arg(long)]
+        borough: String,
+    },
+    /// Record MOPAC Public Attitude Survey confidence results by neighbourhood.
+    Confidence {
+        file: PathBuf,
+        /// First day of the survey period the file covers (YYYY-MM-DD).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day of the survey period (YYYY-MM-DD).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
 }
 
 pub fn init_tracing(global: &Global) {
@@ -121,6 +159,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(args) => verify_cmd(&location, args).await,
         Command::Export(args) => export_cmd(&location, args).await,
         Command::Import(ImportCommand::Log { file }) => import_log_cmd(&location, file).await,
+        Command::Import(data) => import_data_cmd(&location, data).await,
+        Command::Seed(args) => crate::seed::seed_cmd(&location, args).await,
     }
 }
 
@@ -273,6 +313,73 @@ async fn export_cmd(location: &StoreLocation, args: ExportArgs) -> anyhow::Resul
             summary.written, summary.head.hash
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The identity recorded for imports run from the command line (until tokens exist).
+fn operator() -> engage_log::Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    engage_log::Actor::new(format!("cli:{user}"), "administrator", "engage-cli")
+}
+
+async fn import_data_cmd(
+    location: &StoreLocation,
+    command: ImportCommand,
+) -> anyhow::Result<ExitCode> {
+    let store = location.open()?;
+    let service = engage_commands::CommandService::new(Arc::clone(&store));
+    let actor = operator();
+    let open = |file: &PathBuf| {
+        std::fs::File::open(file)
+            .map(std::io::BufReader::new)
+            .with_context(|| format!("opening {}", file.display()))
+    };
+    let name = |file: &PathBuf| {
+        file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let bar = events_bar(0, "importing");
+    let progress = |n: u64| {
+        bar.set_length(n);
+        bar.set_position(n);
+    };
+    let report = match &command {
+        ImportCommand::Log { .. } => bail!("internal: log imports are handled separately"),
+        ImportCommand::Wards { file, source } => {
+            engage_import::import_wards(&service, open(file)?, &actor, source, progress)
+                .await
+                .with_context(|| format!("importing wards from {}", file.display()))?
+        }
+        ImportCommand::StopAndSearch { file, borough } => engage_import::import_stop_and_search(
+            &service,
+            open(file)?,
+            engage_domain::BoroughCode::new(borough.trim()),
+            &actor,
+            &name(file),
+            progress,
+        )
+        .await
+        .with_context(|| format!("importing stop-and-search records from {}", file.display()))?,
+        ImportCommand::Confidence { file, from, to } => {
+            if to < from {
+                bail!("--to {to} is before --from {from}");
+            }
+            engage_import::import_confidence(
+                &service,
+                open(file)?,
+                &actor,
+                &name(file),
+                engage_domain::common::Period::new(*from, *to),
+                progress,
+            )
+            .await
+            .with_context(|| format!("importing confidence results from {}", file.display()))?
+        }
+    };
+    bar.finish_and_clear();
+    println!("{report}");
     Ok(ExitCode::SUCCESS)
 }
 

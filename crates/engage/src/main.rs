@@ -1,13 +1,15 @@
 //! # engage: the one binary
 //!
 //! `engage serve` runs the server on the embedded store (a data directory it creates);
-//! `verify`, `export` and `import` are the operator's tools for the event log.
+//! `verify`, `export` and `import` are the operator's tools for the event log; `seed` fills
+//! an empty store with a generated multi-year history.
 //!
 //! Exit codes: 0 success; 1 an error (message on stderr); 2 bad usage;
 //! 3 `verify` found the log tampered with or damaged.
 
 mod cli;
 mod progress;
+mod seed;
 mod store_config;
 
 use std::process::ExitCode;
