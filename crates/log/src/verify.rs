@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::envelope::RecordedEvent;
 use crate::error::StoreError;
 use crate::hash::{EventHash, GENESIS_HASH};
-use crate::store::{EventStore, Head};
+use crate::store::EventStore;
 
 /// Events read per batch during verification.
 pub const VERIFY_BATCH: usize = 8192;
@@ -265,14 +265,6 @@ fn check_slice(
         }));
     }
     Ok(None)
-}
-
-/// Convenience: the head of an intact log, for comparisons in tests and tools.
-pub fn head_of(report: &VerifyReport) -> Head {
-    Head {
-        position: report.count,
-        hash: report.head,
-    }
 }
 
 /// The position of the event whose hash is `hash`, if the log holds it (used to check a

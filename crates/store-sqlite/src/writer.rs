@@ -400,24 +400,6 @@ const INSERT: &str = "INSERT INTO events (position, event_id, stream_id, stream_
     occurred_at, recorded_at, actor_id, actor_role, actor_org, correlation_id, causation_id, reason, payload, hash) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
-/// An insert that failed because the event id is already recorded is an idempotency
-/// mismatch (the id was reused in a different append), not a backend failure.
-fn duplicate_id_or(err: StoreError, event_id: uuid::Uuid) -> StoreError {
-    match &err {
-        StoreError::Backend(inner)
-            if inner
-                .to_string()
-                .contains("UNIQUE constraint failed: events.event_id") =>
-        {
-            StoreError::IdempotencyMismatch {
-                event_id,
-                detail: "it was recorded by an earlier, different append".into(),
-            }
-        }
-        _ => err,
-    }
-}
-
 fn insert(tx: &Connection, e: &RecordedEvent) -> Result<(), StoreError> {
     let mut stmt = tx
         .prepare_cached(INSERT)
@@ -440,7 +422,20 @@ fn insert(tx: &Connection, e: &RecordedEvent) -> Result<(), StoreError> {
         e.payload.as_str(),
         e.hash.as_bytes().as_slice(),
     ])
-    .map_err(|err| backend("inserting an event", err))?;
+    .map_err(|err| {
+        // The unique index on event_id refused the row: the id was reused by a different
+        // append. That is the caller's mistake (an idempotency mismatch), not a backend failure.
+        if let rusqlite::Error::SqliteFailure(code, Some(message)) = &err
+            && code.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            && message.contains("events.event_id")
+        {
+            return StoreError::IdempotencyMismatch {
+                event_id: e.event_id,
+                detail: "it was recorded by an earlier, different append".into(),
+            };
+        }
+        backend("inserting an event", err)
+    })?;
     Ok(())
 }
 
@@ -521,7 +516,7 @@ fn append(
             hash: head.hash,
         };
         r.hash = hash_event(&head.hash, &r);
-        insert(tx, &r).map_err(|err| duplicate_id_or(err, r.event_id))?;
+        insert(tx, &r)?;
         positions.push(RecordedPosition {
             event_id: r.event_id,
             position: r.position,
