@@ -100,6 +100,19 @@ pub struct Progress {
     pub to: u64,
 }
 
+/// What a rebuild did.
+#[derive(Debug, Clone)]
+pub struct RebuildOutcome {
+    pub models: Vec<&'static str>,
+    /// The position an interrupted rebuild was resumed from (0 = from the start).
+    pub resumed_from: u64,
+    /// The head the models were rebuilt to.
+    pub head: u64,
+    /// Events applied by this run.
+    pub events: u64,
+    pub seconds: f64,
+}
+
 /// Runs a set of read models over one log.
 pub struct Engine {
     store: Arc<dyn EventStore>,
@@ -162,6 +175,14 @@ impl Engine {
     /// checkpoint — so a snapshot of another log, or of a log since restored from an older
     /// backup, is never trusted. Anything else starts from zero. Returns the names restored.
     pub async fn restore(&self) -> Result<Vec<&'static str>, ProjectionError> {
+        self.restore_where(|_| true).await
+    }
+
+    /// [`Engine::restore`], using only the snapshots `accept` agrees to.
+    async fn restore_where(
+        &self,
+        accept: impl Fn(&crate::model::Snapshot) -> bool,
+    ) -> Result<Vec<&'static str>, ProjectionError> {
         let Some(snapshots) = &self.snapshots else {
             return Ok(Vec::new());
         };
@@ -169,7 +190,7 @@ impl Engine {
         let mut restored = Vec::new();
         for slot in &self.slots {
             slot.reset();
-            let Some(snapshot) = snapshots.load(slot.name())? else {
+            let Some(snapshot) = snapshots.load(slot.name())?.filter(|s| accept(s)) else {
                 continue;
             };
             let usable = if snapshot.version != slot.version() {
@@ -402,6 +423,59 @@ impl Engine {
             }
         }
         Err(ProjectionError::Stopped)
+    }
+
+    /// Rebuild every model of this engine from the log, up to the head as it is now.
+    ///
+    /// Progress is stored every `save_every` events as a *rebuilding* snapshot, so an
+    /// interrupted rebuild resumes where it was (unless `fresh`); the finished models are
+    /// stored as ordinary snapshots, ready for `engage serve`.
+    pub async fn rebuild(
+        &self,
+        fresh: bool,
+        save_every: u64,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<RebuildOutcome, ProjectionError> {
+        let head = self.store.head().await?.position;
+        let resumed = if fresh {
+            self.reset();
+            Vec::new()
+        } else {
+            self.restore_where(|s| s.rebuilding).await?
+        };
+        let from = self.applied();
+        // Mark the rebuild as started (and what it has so far) before doing any work.
+        self.save_snapshots(true).await?;
+        let started = Instant::now();
+        let mut at = from;
+        while at < head {
+            let to = head.min(at.saturating_add(save_every.max(1)));
+            self.catch_up_to(to, |p| {
+                progress(Progress {
+                    applied: p.applied,
+                    from,
+                    to: head,
+                })
+            })
+            .await?;
+            at = self.applied();
+            self.save_snapshots(at < head).await?;
+            if at < to {
+                return Err(ProjectionError::Gap {
+                    model: "rebuild",
+                    checkpoint: at,
+                    offered: to,
+                });
+            }
+        }
+        self.save_snapshots(false).await?;
+        Ok(RebuildOutcome {
+            models: self.names(),
+            resumed_from: if resumed.is_empty() { 0 } else { from },
+            head,
+            events: head.saturating_sub(from),
+            seconds: started.elapsed().as_secs_f64(),
+        })
     }
 
     /// Wait until every model has applied `position` (read-your-writes after an append).

@@ -23,7 +23,7 @@ pub mod models;
 pub mod snapshots;
 
 pub use asof::{AsOf, AsOfCache, RecordedBound};
-pub use engine::{Engine, EngineConfig, EngineStatus, Progress};
+pub use engine::{Engine, EngineConfig, EngineStatus, Progress, RebuildOutcome};
 pub use error::ProjectionError;
 pub use event::ProjectedEvent;
 pub use model::{Checkpointed, Projection, ReadModel, Slot, Snapshot};

@@ -19,7 +19,7 @@ use crate::event::ProjectedEvent;
 /// as-of replay by world time filters events, so a model can see, say, a complaint's
 /// acknowledgement without its raising, and must then simply ignore what it cannot place.
 pub trait ReadModel:
-    Default + Clone + Serialize + DeserializeOwned + Send + Sync + 'static
+    Default + Clone + PartialEq + Serialize + DeserializeOwned + Send + Sync + 'static
 {
     /// The model's name: in `engage rebuild NAME`, the snapshot store and metrics.
     const NAME: &'static str;

@@ -16,7 +16,7 @@ use crate::event::ProjectedEvent;
 use crate::model::ReadModel;
 
 /// Strings stored once (the snapshot holds the list; the index is rebuilt on load).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(from = "Vec<String>", into = "Vec<String>")]
 struct Interner {
     strings: Vec<String>,
@@ -63,7 +63,7 @@ impl Interner {
     }
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Row {
     position: u64,
     stream: u32,
@@ -77,7 +77,7 @@ struct Row {
 }
 
 /// The audit trail read model.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AuditTrail {
     strings: Interner,
     /// In position order.

@@ -71,7 +71,7 @@ pub struct Complaint {
 }
 
 /// Every complaint, by id.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Complaints {
     pub by_id: BTreeMap<Uuid, Complaint>,
 }
