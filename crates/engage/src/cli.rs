@@ -71,6 +71,11 @@ pub enum Command {
     /// Wards: the seed does not use imported wards yet, so each borough gets 14 to 24 generated wards
     /// with GSS-style codes E0590xxxx (not real ward codes) that the seeded events refer to.
     Seed(crate::seed::SeedArgs),
+    /// Rebuild read models from the log (all, or those named), with progress; an interrupted
+    /// rebuild resumes where it stopped. Stop `engage serve` on the data directory first.
+    Rebuild(crate::rebuild::RebuildArgs),
+    /// List the read models and how far each stored one is behind the log.
+    Projections,
 }
 
 #[derive(Debug, Args)]
@@ -155,16 +160,26 @@ pub fn init_tracing(global: &Global) {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let location = StoreLocation::resolve(cli.global.store.as_deref(), &cli.global.data_dir)?;
     match cli.command {
-        Command::Serve(args) => serve_cmd(&location, args).await,
+        Command::Serve(args) => serve_cmd(&location, &cli.global.data_dir, args).await,
         Command::Verify(args) => verify_cmd(&location, args).await,
         Command::Export(args) => export_cmd(&location, args).await,
         Command::Import(ImportCommand::Log { file }) => import_log_cmd(&location, file).await,
         Command::Import(data) => import_data_cmd(&location, data).await,
         Command::Seed(args) => crate::seed::seed_cmd(&location, args).await,
+        Command::Rebuild(args) => {
+            crate::rebuild::rebuild_cmd(&location, &cli.global.data_dir, args).await
+        }
+        Command::Projections => {
+            crate::rebuild::projections_cmd(&location, &cli.global.data_dir).await
+        }
     }
 }
 
-async fn serve_cmd(location: &StoreLocation, args: ServeArgs) -> anyhow::Result<ExitCode> {
+async fn serve_cmd(
+    location: &StoreLocation,
+    data_dir: &std::path::Path,
+    args: ServeArgs,
+) -> anyhow::Result<ExitCode> {
     if let StoreLocation::Sqlite(path) = location
         && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
@@ -191,7 +206,19 @@ async fn serve_cmd(location: &StoreLocation, args: ServeArgs) -> anyhow::Result<
             String::new()
         }
     );
-    engage_server::serve(config, store, shutdown_signal())
+    // Read models: restored from their snapshots in the data directory, caught up, kept
+    // current, and stored again on shutdown.
+    let snapshots = Arc::new(crate::rebuild::open_snapshots(data_dir)?);
+    let engine = engage_projections::Engine::new(
+        Arc::clone(&store),
+        engage_projections::EngineConfig::default(),
+    )
+    .with_snapshots(snapshots);
+    let read = engage_server::ReadSide::with_engine(engine);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    engage_server::serve_with(listener, config, store, read, shutdown_signal())
         .await
         .context("running the server")?;
     eprintln!("engage stopped cleanly");

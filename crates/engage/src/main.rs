@@ -9,6 +9,7 @@
 
 mod cli;
 mod progress;
+mod rebuild;
 mod seed;
 mod store_config;
 

@@ -2,8 +2,11 @@
 //! for domain streams, the payload decoded — and upcast to its current schema version — once,
 //! shared by every read model.
 
-use engage_domain::DomainEvent;
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
 use engage_domain::catalogue::decode_recorded;
+use engage_domain::{DecodeError, DomainEvent};
 use engage_log::{RecordedEvent, Timestamp};
 
 use crate::error::ProjectionError;
@@ -18,22 +21,40 @@ pub struct ProjectedEvent {
 }
 
 impl ProjectedEvent {
-    /// Decode `recorded`. An event of a domain stream that cannot be decoded (an unknown
-    /// type, an invalid payload) is an error: skipping it would make every number built on
-    /// the log silently wrong.
+    /// Decode `recorded`.
+    ///
+    /// - An event of a known type whose payload does not decode (or whose schema version
+    ///   this build does not know) is an error: skipping it would make every number built
+    ///   on the log silently wrong, so the engine stops there until it is fixed.
+    /// - An event of a type this build does not know at all (written by a newer engage, or
+    ///   an integration's own event) is kept for the audit trail with `domain: None`: read
+    ///   models written before the type existed have nothing to do with it, and a rebuild
+    ///   after upgrading applies it. Each such type is logged once.
     pub fn decode(recorded: RecordedEvent) -> Result<Self, ProjectionError> {
-        let domain = if recorded.stream_id.is_system() {
-            None
-        } else {
-            Some(
-                decode_recorded(&recorded).map_err(|source| ProjectionError::Undecodable {
-                    position: recorded.position,
-                    stream: recorded.stream_id.to_string(),
-                    source,
-                })?,
-            )
-        };
-        Ok(Self { recorded, domain })
+        if recorded.stream_id.is_system() {
+            return Ok(Self {
+                recorded,
+                domain: None,
+            });
+        }
+        match decode_recorded(&recorded) {
+            Ok(domain) => Ok(Self {
+                recorded,
+                domain: Some(domain),
+            }),
+            Err(DecodeError::UnknownEventType(event_type)) => {
+                warn_unknown_type(&event_type, recorded.position);
+                Ok(Self {
+                    recorded,
+                    domain: None,
+                })
+            }
+            Err(source) => Err(ProjectionError::Undecodable {
+                position: recorded.position,
+                stream: recorded.stream_id.to_string(),
+                source,
+            }),
+        }
     }
 
     pub fn position(&self) -> u64 {
@@ -54,4 +75,21 @@ impl ProjectedEvent {
 /// Decode a batch, in order.
 pub fn decode_batch(batch: Vec<RecordedEvent>) -> Result<Vec<ProjectedEvent>, ProjectionError> {
     batch.into_iter().map(ProjectedEvent::decode).collect()
+}
+
+/// Log an unknown event type the first time this process meets it.
+fn warn_unknown_type(event_type: &str, position: u64) {
+    static SEEN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let seen = SEEN.get_or_init(|| Mutex::new(HashSet::new()));
+    let first = seen
+        .lock()
+        .map(|mut s| s.insert(event_type.to_owned()))
+        .unwrap_or(false);
+    if first {
+        tracing::warn!(
+            event_type,
+            position,
+            "event type unknown to this build: kept in the audit trail, ignored by the domain read models"
+        );
+    }
 }

@@ -7,11 +7,14 @@
 //!   follows the GraphQL-over-HTTP specification (see [`http`] for the status codes);
 //! - `GET /graphql` with a WebSocket upgrade: GraphQL subscriptions (`graphql-transport-ws`);
 //! - `GET /graphiql`: the GraphiQL IDE, only when [`ServerConfig::graphiql`] is on;
-//! - `GET /livez`: the process is up; `GET /readyz`: the store answers (JSON with its head);
-//! - `GET /metrics`: Prometheus text (HTTP requests and latency by route, head position).
+//! - `GET /livez`: the process is up; `GET /readyz`: the store answers and the read models
+//!   have caught up with the log (JSON with the head and the projection lag);
+//! - `GET /metrics`: Prometheus text (HTTP requests and latency by route, head position,
+//!   projection position and lag).
 //!
-//! The schema is read-only for now: the log's head, the log and its streams as Relay
-//! connections, single events by id, stream metadata, and a live `events` subscription.
+//! Queries: the log's head, the log and its streams as Relay connections, single events by
+//! id, stream metadata, the audit trail and the read models ([`read`]); a live `events`
+//! subscription.
 //! Every error carries `extensions.code` (see [`errors`]).
 //!
 //! Use [`serve`] to run the server with graceful shutdown, or [`router`] to drive it
@@ -36,8 +39,10 @@ pub mod errors;
 pub mod http;
 mod metrics;
 pub mod pagination;
+pub mod read;
 pub mod schema;
 
+pub use read::ReadSide;
 pub use schema::{EngageSchema, SchemaLimits, build_schema, sdl};
 
 /// How the server listens and what it allows.
@@ -107,31 +112,43 @@ pub enum ServerError {
 pub(crate) struct AppState {
     pub(crate) schema: EngageSchema,
     pub(crate) store: Arc<dyn EventStore>,
+    pub(crate) read: ReadSide,
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) metrics: metrics::Metrics,
     /// Turns true when the server is shutting down; WebSocket connections end then.
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
-/// The server's routes over `store`, without a listener. WebSocket connections opened
-/// through it last until their client leaves (see [`serve`] for shutdown).
+/// The server's routes over `store`, without a listener, with every built-in read model
+/// kept in memory by an engine started on the current runtime (it runs until the runtime
+/// ends). WebSocket connections opened through it last until their client leaves (see
+/// [`serve`] for shutdown).
 pub fn router(config: ServerConfig, store: Arc<dyn EventStore>) -> Router {
+    let read = ReadSide::in_memory(Arc::clone(&store));
+    read.start(std::future::pending());
+    router_with(config, store, read)
+}
+
+/// [`router`] over a read side whose engine the caller runs ([`ReadSide::start`]).
+pub fn router_with(config: ServerConfig, store: Arc<dyn EventStore>, read: ReadSide) -> Router {
     // Nothing will ever send on this channel: its WebSockets end only with their clients.
     let (_, shutdown) = watch::channel(false);
-    build_router(config, store, shutdown).0
+    build_router(config, store, read, shutdown).0
 }
 
 fn build_router(
     config: ServerConfig,
     store: Arc<dyn EventStore>,
+    read: ReadSide,
     shutdown: watch::Receiver<bool>,
 ) -> (Router, metrics::Metrics) {
-    let schema = build_schema(Arc::clone(&store), config.schema_limits());
+    let schema = build_schema(Arc::clone(&store), read.clone(), config.schema_limits());
     let graphiql = config.graphiql;
     let metrics = metrics::Metrics::new();
     let state = AppState {
         schema,
         store,
+        read,
         config: Arc::new(config),
         metrics: metrics.clone(),
         shutdown,
@@ -161,7 +178,8 @@ fn build_router(
 }
 
 /// Listen on `config.listen` and serve until `shutdown` completes; then stop accepting,
-/// end open WebSocket subscriptions, and wait for in-flight requests to finish.
+/// end open WebSocket subscriptions, and wait for in-flight requests to finish. The read
+/// models are kept in memory (see [`serve_with`] to keep snapshots).
 pub async fn serve(
     config: ServerConfig,
     store: Arc<dyn EventStore>,
@@ -182,8 +200,26 @@ pub async fn serve_on(
     store: Arc<dyn EventStore>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    let read = ReadSide::in_memory(Arc::clone(&store));
+    serve_with(listener, config, store, read, shutdown).await
+}
+
+/// [`serve_on`] with the caller's read side (e.g. an engine keeping snapshots). The
+/// server runs its engine: after the HTTP server has finished its in-flight requests, the
+/// engine stops and stores its snapshots before this returns.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    store: Arc<dyn EventStore>,
+    read: ReadSide,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let (stop_engine, engine_stopping) = tokio::sync::oneshot::channel::<()>();
+    let engine = read.start(async move {
+        let _ = engine_stopping.await;
+    });
     let (stop, stopping) = watch::channel(false);
-    let (app, metrics) = build_router(config, store, stopping.clone());
+    let (app, metrics) = build_router(config, store, read, stopping.clone());
     // Scrapes drain latency samples into buckets; this keeps memory flat when nothing scrapes.
     let metrics_upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(10));
@@ -208,6 +244,10 @@ pub async fn serve_on(
     let result = server.await.map_err(ServerError::Serve);
     signal.abort();
     metrics_upkeep.abort();
+    let _ = stop_engine.send(());
+    if engine.await.is_err() {
+        tracing::warn!("the projection engine ended abnormally");
+    }
     result
 }
 
@@ -220,11 +260,38 @@ async fn readyz(State(state): State<AppState>) -> Response {
     match head {
         Ok(Ok(head)) => {
             state.metrics.set_head_position(head.position);
-            axum::Json(serde_json::json!({
-                "status": "ready",
+            let projections = state.read.engine.status().borrow().clone();
+            state.metrics.set_projection_status(&projections);
+            let lag_seconds = projections.lag_seconds();
+            let body = serde_json::json!({
                 "head": { "position": head.position, "hash": head.hash.to_hex() },
-            }))
-            .into_response()
+                "projections": {
+                    "applied": projections.applied,
+                    "lag_events": projections.lag_events(),
+                    "lag_seconds": if lag_seconds.is_finite() { Some(lag_seconds) } else { None },
+                    "caught_up": projections.caught_up,
+                    "failure": projections.failure,
+                },
+            });
+            if projections.ready() {
+                let mut body = body;
+                body["status"] = "ready".into();
+                axum::Json(body).into_response()
+            } else {
+                let mut body = body;
+                body["status"] = "unavailable".into();
+                body["error"] = match &projections.failure {
+                    Some(f) => serde_json::json!({ "code": "PROJECTION_FAILED", "message": f }),
+                    None => serde_json::json!({
+                        "code": "CATCHING_UP",
+                        "message": format!(
+                            "the read models are catching up with the log ({} of {} events applied)",
+                            projections.applied, head.position
+                        ),
+                    }),
+                };
+                (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+            }
         }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness: the store failed");

@@ -19,6 +19,10 @@ use crate::AppState;
 pub const HTTP_REQUESTS: &str = "http_requests_total";
 pub const HTTP_DURATION: &str = "http_request_duration_seconds";
 pub const HEAD_POSITION: &str = "engage_log_head_position";
+pub const PROJECTION_POSITION: &str = "engage_projection_applied_position";
+pub const PROJECTION_LAG_EVENTS: &str = "engage_projection_lag_events";
+pub const PROJECTION_LAG_SECONDS: &str = "engage_projection_lag_seconds";
+pub const PROJECTION_READY: &str = "engage_projection_ready";
 
 /// Latency buckets in seconds, 1 ms to 10 s.
 const BUCKETS: &[f64] = &[
@@ -54,6 +58,23 @@ impl Metrics {
                 "Time to answer an HTTP request (to the response head), by method and route."
             );
             metrics::describe_gauge!(HEAD_POSITION, "Position of the last event in the log.");
+            metrics::describe_gauge!(
+                PROJECTION_POSITION,
+                "Position every read model has applied up to."
+            );
+            metrics::describe_gauge!(
+                PROJECTION_LAG_EVENTS,
+                "Events recorded but not yet applied by every read model."
+            );
+            metrics::describe_gauge!(
+                PROJECTION_LAG_SECONDS,
+                metrics::Unit::Seconds,
+                "How long the read models have been behind the log's head (0 when level)."
+            );
+            metrics::describe_gauge!(
+                PROJECTION_READY,
+                "1 when the read models have caught up and are not failing, else 0."
+            );
         });
         metrics
     }
@@ -64,6 +85,16 @@ impl Metrics {
 
     pub fn set_head_position(&self, position: u64) {
         self.with(|| metrics::gauge!(HEAD_POSITION).set(position as f64));
+    }
+
+    pub fn set_projection_status(&self, status: &engage_projections::EngineStatus) {
+        let lag = status.lag_seconds();
+        self.with(|| {
+            metrics::gauge!(PROJECTION_POSITION).set(status.applied as f64);
+            metrics::gauge!(PROJECTION_LAG_EVENTS).set(status.lag_events() as f64);
+            metrics::gauge!(PROJECTION_LAG_SECONDS).set(if lag.is_finite() { lag } else { -1.0 });
+            metrics::gauge!(PROJECTION_READY).set(if status.ready() { 1.0 } else { 0.0 });
+        });
     }
 
     fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
@@ -118,6 +149,8 @@ pub async fn render(State(state): State<AppState>) -> Response {
         Ok(head) => state.metrics.set_head_position(head.position),
         Err(e) => tracing::warn!(error = %e, "metrics: the store did not report its head"),
     }
+    let projections = state.read.engine.status().borrow().clone();
+    state.metrics.set_projection_status(&projections);
     let body = state.metrics.render();
     (
         [(

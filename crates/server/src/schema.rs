@@ -7,9 +7,9 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, EmptyMutation, InputValueError, InputValueResult, Json, Object, Scalar, ScalarType,
-    Schema, ServerError, ServerResult, SimpleObject, Subscription, ValidationResult, Value,
-    Variables,
+    Context, EmptyMutation, InputValueError, InputValueResult, Json, MergedObject, Object, Scalar,
+    ScalarType, Schema, ServerError, ServerResult, SimpleObject, Subscription, ValidationResult,
+    Value, Variables,
 };
 use chrono::{DateTime, Utc};
 use engage_log::{EventStore, RecordedEvent, StreamId};
@@ -17,6 +17,7 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::errors::{ErrorCode, ensure_code, store_error};
 use crate::pagination::{CursorKind, PageArgs};
+use crate::read::{ReadQuery, ReadSide};
 
 /// The schema served at `/graphql`.
 pub type EngageSchema = Schema<QueryRoot, EmptyMutation, SubscriptionRoot>;
@@ -43,18 +44,28 @@ struct Shared {
     max_page_size: usize,
 }
 
+/// The largest page size, for resolvers outside this module.
+pub(crate) struct MaxPageSize(pub usize);
+
 fn shared<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Shared> {
     ctx.data::<Shared>()
         .map_err(|_| ErrorCode::Internal.error("the schema was built without its event store"))
 }
 
-/// Build the schema over `store`.
-pub fn build_schema(store: Arc<dyn EventStore>, limits: SchemaLimits) -> EngageSchema {
-    Schema::build(QueryRoot, EmptyMutation, SubscriptionRoot)
+/// Build the schema over `store` and the read models of `read` (whose engine the caller
+/// runs, see [`ReadSide::start`]).
+pub fn build_schema(
+    store: Arc<dyn EventStore>,
+    read: ReadSide,
+    limits: SchemaLimits,
+) -> EngageSchema {
+    Schema::build(QueryRoot::default(), EmptyMutation, SubscriptionRoot)
         .data(Shared {
             store,
             max_page_size: limits.max_page_size,
         })
+        .data(MaxPageSize(limits.max_page_size))
+        .data(read)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .extension(ErrorCodes)
@@ -64,7 +75,7 @@ pub fn build_schema(store: Arc<dyn EventStore>, limits: SchemaLimits) -> EngageS
 /// The schema's SDL exactly as the server serves it (committed as `schema.graphql`; a test
 /// fails when they differ).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, SubscriptionRoot)
+    Schema::build(QueryRoot::default(), EmptyMutation, SubscriptionRoot)
         .finish()
         .sdl()
 }
@@ -117,6 +128,16 @@ pub struct ActorObject {
     id: String,
     role: String,
     organisation: String,
+}
+
+impl ActorObject {
+    pub(crate) fn new(id: String, role: String, organisation: String) -> Self {
+        Self {
+            id,
+            role,
+            organisation,
+        }
+    }
 }
 
 impl From<&engage_log::Actor> for ActorObject {
@@ -205,10 +226,10 @@ impl Event {
 /// Relay page information.
 #[derive(SimpleObject)]
 pub struct PageInfo {
-    has_previous_page: bool,
-    has_next_page: bool,
-    start_cursor: Option<String>,
-    end_cursor: Option<String>,
+    pub(crate) has_previous_page: bool,
+    pub(crate) has_next_page: bool,
+    pub(crate) start_cursor: Option<String>,
+    pub(crate) end_cursor: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -230,6 +251,16 @@ pub struct EventConnection {
 }
 
 impl EventConnection {
+    pub(crate) fn from_events(
+        events: Vec<RecordedEvent>,
+        kind: CursorKind,
+        has_previous_page: bool,
+        has_next_page: bool,
+        total_count: u64,
+    ) -> Self {
+        Self::new(events, kind, has_previous_page, has_next_page, total_count)
+    }
+
     fn new(
         events: Vec<RecordedEvent>,
         kind: CursorKind,
@@ -280,7 +311,7 @@ pub struct StreamMetadata {
 // ---------------------------------------------------------------------------------------
 
 /// Complexity of a connection field: its selection's cost once per item of the page.
-fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
     let size = first
         .or(last)
         .map_or(DEFAULT_PAGE_SIZE, |n| usize::try_from(n).unwrap_or(0));
@@ -289,10 +320,17 @@ fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> 
         .saturating_add(1)
 }
 
-pub struct QueryRoot;
+/// The root query: the log ([`LogQuery`]) and the read models ([`ReadQuery`]).
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(LogQuery, ReadQuery);
 
-#[Object(name = "Query")]
-impl QueryRoot {
+/// Queries over the log itself.
+#[derive(Default)]
+pub struct LogQuery;
+
+#[Object]
+impl LogQuery {
     /// The end of the log: its length and the hash sealing it.
     async fn head(&self, ctx: &Context<'_>) -> async_graphql::Result<LogHead> {
         let head = shared(ctx)?.store.head().await.map_err(store_error)?;

@@ -665,12 +665,24 @@ async fn livez_and_readyz() {
     let r = get(&app, "/livez", &[]).await;
     assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "ok"));
 
-    let r = get(&app, "/readyz", &[]).await;
+    // Ready once the read models have caught up with the log.
+    let mut r = get(&app, "/readyz", &[]).await;
+    for _ in 0..100 {
+        if r.status == 200 {
+            break;
+        }
+        assert_eq!(r.status, 503);
+        assert_eq!(r.json()["error"]["code"], "CATCHING_UP");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        r = get(&app, "/readyz", &[]).await;
+    }
     assert_eq!(r.status, 200);
     let json = r.json();
     assert_eq!(json["status"], "ready");
     assert_eq!(json["head"]["position"], 2);
     assert_eq!(json["head"]["hash"].as_str().map(str::len), Some(64));
+    assert_eq!(json["projections"]["applied"], 2);
+    assert_eq!(json["projections"]["lag_events"], 0);
 
     flaky.set_failing(true);
     let r = get(&app, "/readyz", &[]).await;
