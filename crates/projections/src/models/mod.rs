@@ -8,12 +8,25 @@
 //! - Every record carries its [`Provenance`]: the positions of the events that made it.
 
 pub mod audit;
+pub mod boards;
+pub mod community;
 pub mod complaints;
+pub mod partnerships;
+pub mod period;
+pub mod priorities;
 pub mod provenance;
+#[cfg(test)]
+pub(crate) mod testing;
+pub mod ward_panels;
 
 pub use audit::{AuditEntry, AuditFilter, AuditTrail};
+pub use boards::Boards;
+pub use community::CommunityOversight;
 pub use complaints::{Complaint, ComplaintStatus, Complaints};
+pub use partnerships::Partnerships;
+pub use priorities::Priorities;
 pub use provenance::Provenance;
+pub use ward_panels::WardPanels;
 
 use crate::engine::Engine;
 use crate::error::ProjectionError;
@@ -24,11 +37,24 @@ use crate::model::{Projection, ReadModel};
 pub struct ReadModels {
     pub audit: Projection<AuditTrail>,
     pub complaints: Projection<Complaints>,
+    pub priorities: Projection<Priorities>,
+    pub ward_panels: Projection<WardPanels>,
+    pub boards: Projection<Boards>,
+    pub partnerships: Projection<Partnerships>,
+    pub community_oversight: Projection<CommunityOversight>,
 }
 
 impl ReadModels {
     /// The names of every built-in read model, as `engage rebuild NAME` takes them.
-    pub const NAMES: &'static [&'static str] = &[AuditTrail::NAME, Complaints::NAME];
+    pub const NAMES: &'static [&'static str] = &[
+        AuditTrail::NAME,
+        Complaints::NAME,
+        Priorities::NAME,
+        WardPanels::NAME,
+        Boards::NAME,
+        Partnerships::NAME,
+        CommunityOversight::NAME,
+    ];
 
     pub fn new() -> Self {
         Self::default()
@@ -56,7 +82,15 @@ impl ReadModels {
                 $( if wanted(self.$field.name()) { engine.add(&self.$field); } )+
             };
         }
-        add!(audit, complaints);
+        add!(
+            audit,
+            complaints,
+            priorities,
+            ward_panels,
+            boards,
+            partnerships,
+            community_oversight,
+        );
         Ok(())
     }
 }
