@@ -13,7 +13,7 @@ use engage_domain::victim_complaint::{
 };
 use engage_domain::{BoroughCode, CatalogueEvent, Timestamp};
 use engage_log::{Actor, EventStore, ExpectedVersion};
-use engage_projections::models::{AuditFilter, AuditTrail, ComplaintStatus, Complaints};
+use engage_projections::models::{AuditFilter, ComplaintStatus, Complaints};
 use engage_projections::{
     AsOf, Engine, EngineConfig, ProjectedEvent, Projection, ReadModel, ReadModels, RecordedBound,
     SnapshotStore, asof,
@@ -96,29 +96,15 @@ async fn record(
         .last_position()
 }
 
-/// Every model of `ReadModels` and its checkpoint, to compare two sets of models.
-#[derive(PartialEq)]
-struct Models(AuditTrail, Complaints, Vec<u64>);
-
-impl std::fmt::Debug for Models {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The models are large: say only what tells them apart at a glance.
-        write!(
-            f,
-            "audit: {} events, complaints: {}, checkpoints: {:?}",
-            self.0.len(),
-            self.1.by_id.len(),
-            self.2
-        )
-    }
-}
-
-fn encoded(models: &ReadModels) -> Models {
-    Models(
-        models.audit.read().model.clone(),
-        models.complaints.read().model.clone(),
-        vec![models.audit.checkpoint(), models.complaints.checkpoint()],
-    )
+/// Compare two sets of models: every model's state and checkpoint.
+fn assert_same(a: &ReadModels, b: &ReadModels, what: &str) {
+    let differing = a.differences(b);
+    assert!(
+        differing.is_empty(),
+        "{what}: these read models differ: {differing:?} (checkpoints {:?} vs {:?})",
+        a.checkpoints(),
+        b.checkpoints()
+    );
 }
 
 async fn full_replay(store: &Arc<dyn EventStore>) -> ReadModels {
@@ -215,11 +201,7 @@ async fn live_models_equal_a_full_replay_under_concurrent_appends() {
     assert_eq!(models.complaints.checkpoint(), head);
 
     let replayed = full_replay(&store).await;
-    assert_eq!(
-        encoded(&models),
-        encoded(&replayed),
-        "live models differ from a full replay"
-    );
+    assert_same(&models, &replayed, "live vs full replay");
     {
         let audit = models.audit.read();
         let all = audit.model.find(&AuditFilter::default());
@@ -275,7 +257,7 @@ async fn snapshots_restore_then_catch_up_and_are_refused_for_another_log() {
         tx.send(()).unwrap();
         run.await.unwrap(); // stores snapshots on the way out
         let info = snapshots.list().unwrap();
-        assert_eq!(info.len(), 2);
+        assert_eq!(info.len(), ReadModels::NAMES.len());
         assert!(info.iter().all(|i| i.checkpoint == 30 && !i.rebuilding));
     }
     for _ in 0..10 {
@@ -295,10 +277,14 @@ async fn snapshots_restore_then_catch_up_and_are_refused_for_another_log() {
             Engine::new(Arc::clone(&store), EngineConfig::default()).with_snapshots(snapshots);
         models.register(&mut engine, None).unwrap();
         let restored = engine.restore().await.unwrap();
-        assert_eq!(restored, vec![AuditTrail::NAME, Complaints::NAME]);
+        assert_eq!(restored, ReadModels::NAMES.to_vec());
         assert_eq!(models.audit.checkpoint(), 30);
         engine.catch_up_to(40, |_| {}).await.unwrap();
-        assert_eq!(encoded(&models), encoded(&full_replay(&store).await));
+        assert_same(
+            &models,
+            &full_replay(&store).await,
+            "restored vs full replay",
+        );
     }
     // The same snapshots against a different log of the same length: not trusted.
     let other_dir = tempfile::tempdir().unwrap();
@@ -321,7 +307,11 @@ async fn snapshots_restore_then_catch_up_and_are_refused_for_another_log() {
     assert!(engine.restore().await.unwrap().is_empty());
     assert_eq!(models.audit.checkpoint(), 0);
     engine.catch_up_to(40, |_| {}).await.unwrap();
-    assert_eq!(encoded(&models), encoded(&full_replay(&other).await));
+    assert_same(
+        &models,
+        &full_replay(&other).await,
+        "restored vs full replay",
+    );
 }
 
 #[tokio::test]
@@ -413,14 +403,22 @@ async fn an_interrupted_rebuild_resumes_and_a_fresh_one_starts_over() {
             .iter()
             .all(|i| !i.rebuilding && i.checkpoint == 200)
     );
-    assert_eq!(encoded(&models), encoded(&full_replay(&store).await));
+    assert_same(
+        &models,
+        &full_replay(&store).await,
+        "restored vs full replay",
+    );
 
     // A finished rebuild is not "resumed": the next rebuild starts from zero.
     let again = engine.rebuild(false, 1000, |_| {}).await.unwrap();
     assert_eq!((again.resumed_from, again.events), (0, 200));
     let fresh = engine.rebuild(true, 1000, |_| {}).await.unwrap();
     assert_eq!((fresh.resumed_from, fresh.events), (0, 200));
-    assert_eq!(encoded(&models), encoded(&full_replay(&store).await));
+    assert_same(
+        &models,
+        &full_replay(&store).await,
+        "restored vs full replay",
+    );
 }
 
 #[tokio::test]

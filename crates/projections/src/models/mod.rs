@@ -32,75 +32,79 @@ use crate::engine::Engine;
 use crate::error::ProjectionError;
 use crate::model::{Projection, ReadModel};
 
-/// Every built-in read model, shared (cloning shares them).
-#[derive(Clone, Default)]
-pub struct ReadModels {
-    pub audit: Projection<AuditTrail>,
-    pub complaints: Projection<Complaints>,
-    pub priorities: Projection<Priorities>,
-    pub ward_panels: Projection<WardPanels>,
-    pub boards: Projection<Boards>,
-    pub partnerships: Projection<Partnerships>,
-    pub community_oversight: Projection<CommunityOversight>,
+/// Declares [`ReadModels`] from one list of `field: Type`, so the struct, the names, the
+/// registration and the comparison can never disagree.
+macro_rules! read_models {
+    ( $( $field:ident : $model:ty ),+ $(,)? ) => {
+        /// Every built-in read model, shared (cloning shares them).
+        #[derive(Clone, Default)]
+        pub struct ReadModels {
+            $( pub $field: Projection<$model>, )+
+        }
+
+        impl ReadModels {
+            /// The names of every built-in read model, as `engage rebuild NAME` takes them.
+            pub const NAMES: &'static [&'static str] = &[ $( <$model as ReadModel>::NAME, )+ ];
+
+            /// Run these models in `engine`: all of them, or only those named in `only`.
+            pub fn register(
+                &self,
+                engine: &mut Engine,
+                only: Option<&[String]>,
+            ) -> Result<(), ProjectionError> {
+                if let Some(names) = only {
+                    for n in names {
+                        if !Self::NAMES.contains(&n.as_str()) {
+                            return Err(ProjectionError::UnknownModel(
+                                n.clone(),
+                                Self::NAMES.join(", "),
+                            ));
+                        }
+                    }
+                }
+                let wanted =
+                    |name: &str| only.is_none_or(|names| names.iter().any(|n| n == name));
+                $( if wanted(<$model as ReadModel>::NAME) { engine.add(&self.$field); } )+
+                Ok(())
+            }
+
+            /// Each model's name and checkpoint.
+            pub fn checkpoints(&self) -> Vec<(&'static str, u64)> {
+                vec![ $( (<$model as ReadModel>::NAME, self.$field.checkpoint()), )+ ]
+            }
+
+            /// The names of the models whose state or checkpoint differs from `other`'s
+            /// (empty when every model is equal): how a rebuild is checked against a live
+            /// engine.
+            pub fn differences(&self, other: &Self) -> Vec<&'static str> {
+                let mut out = Vec::new();
+                $(
+                    {
+                        let a = self.$field.read();
+                        let b = other.$field.read();
+                        if a.checkpoint != b.checkpoint || a.model != b.model {
+                            out.push(<$model as ReadModel>::NAME);
+                        }
+                    }
+                )+
+                out
+            }
+        }
+    };
+}
+
+read_models! {
+    audit: AuditTrail,
+    complaints: Complaints,
+    priorities: Priorities,
+    ward_panels: WardPanels,
+    boards: Boards,
+    partnerships: Partnerships,
+    community_oversight: CommunityOversight,
 }
 
 impl ReadModels {
-    /// The names of every built-in read model, as `engage rebuild NAME` takes them.
-    pub const NAMES: &'static [&'static str] = &[
-        AuditTrail::NAME,
-        Complaints::NAME,
-        Priorities::NAME,
-        WardPanels::NAME,
-        Boards::NAME,
-        Partnerships::NAME,
-        CommunityOversight::NAME,
-    ];
-
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Run these models in `engine`: all of them, or only those named in `only`.
-    pub fn register(
-        &self,
-        engine: &mut Engine,
-        only: Option<&[String]>,
-    ) -> Result<(), ProjectionError> {
-        if let Some(names) = only {
-            for n in names {
-                if !Self::NAMES.contains(&n.as_str()) {
-                    return Err(ProjectionError::UnknownModel(
-                        n.clone(),
-                        Self::NAMES.join(", "),
-                    ));
-                }
-            }
-        }
-        let wanted = |name: &str| only.is_none_or(|names| names.iter().any(|n| n == name));
-        macro_rules! add {
-            ($($field:ident),+ $(,)?) => {
-                $( if wanted(self.$field.name()) { engine.add(&self.$field); } )+
-            };
-        }
-        add!(
-            audit,
-            complaints,
-            priorities,
-            ward_panels,
-            boards,
-            partnerships,
-            community_oversight,
-        );
-        Ok(())
-    }
-}
-
-trait Named {
-    fn name(&self) -> &'static str;
-}
-
-impl<M: ReadModel> Named for Projection<M> {
-    fn name(&self) -> &'static str {
-        M::NAME
     }
 }
