@@ -9,11 +9,25 @@
 
 pub mod audit;
 pub mod complaints;
+pub mod custody_visits;
+pub mod fund;
+pub mod performance;
+pub mod police_complaints;
 pub mod provenance;
+pub mod reference;
+pub mod stop_search;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use audit::{AuditEntry, AuditFilter, AuditTrail};
 pub use complaints::{Complaint, ComplaintStatus, Complaints};
+pub use custody_visits::{CustodyVisit, CustodyVisits};
+pub use fund::{PreventionBid, PreventionFund};
+pub use performance::PerformanceFigures;
+pub use police_complaints::{PoliceComplaintCase, PoliceComplaintCases};
 pub use provenance::Provenance;
+pub use reference::ReferenceData;
+pub use stop_search::{StopSearchBatch, StopSearchReviews};
 
 use crate::engine::Engine;
 use crate::error::ProjectionError;
@@ -24,11 +38,26 @@ use crate::model::{Projection, ReadModel};
 pub struct ReadModels {
     pub audit: Projection<AuditTrail>,
     pub complaints: Projection<Complaints>,
+    pub custody_visits: Projection<CustodyVisits>,
+    pub stop_search_reviews: Projection<StopSearchReviews>,
+    pub prevention_fund: Projection<PreventionFund>,
+    pub police_complaint_cases: Projection<PoliceComplaintCases>,
+    pub performance: Projection<PerformanceFigures>,
+    pub reference: Projection<ReferenceData>,
 }
 
 impl ReadModels {
     /// The names of every built-in read model, as `engage rebuild NAME` takes them.
-    pub const NAMES: &'static [&'static str] = &[AuditTrail::NAME, Complaints::NAME];
+    pub const NAMES: &'static [&'static str] = &[
+        AuditTrail::NAME,
+        Complaints::NAME,
+        CustodyVisits::NAME,
+        StopSearchReviews::NAME,
+        PreventionFund::NAME,
+        PoliceComplaintCases::NAME,
+        PerformanceFigures::NAME,
+        ReferenceData::NAME,
+    ];
 
     pub fn new() -> Self {
         Self::default()
@@ -56,7 +85,16 @@ impl ReadModels {
                 $( if wanted(self.$field.name()) { engine.add(&self.$field); } )+
             };
         }
-        add!(audit, complaints);
+        add!(
+            audit,
+            complaints,
+            custody_visits,
+            stop_search_reviews,
+            prevention_fund,
+            police_complaint_cases,
+            performance,
+            reference,
+        );
         Ok(())
     }
 }
