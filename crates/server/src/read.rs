@@ -483,14 +483,8 @@ impl ComplaintObject {
             .referrals
             .iter()
             .map(|r| {
-                // Adjacently tagged on the wire: `{"kind": "mopac"}`, `{"kind": "other", "name": ".."}`.
-                let wire = serde_json::to_value(&r.referred_to).unwrap_or_default();
-                let kind = wire
-                    .get("kind")
-                    .and_then(|k| k.as_str())
-                    .unwrap_or_default()
-                    .to_owned();
-                let name = wire.get("name").and_then(|n| n.as_str()).map(str::to_owned);
+                let kind = r.referred_to.kind().to_owned();
+                let name = r.referred_to.name().map(str::to_owned);
                 ComplaintReferralObject {
                     referral_id: Uuid(r.referral_id),
                     referred_to: kind,

@@ -11,10 +11,16 @@ pub mod audit;
 pub mod boards;
 pub mod community;
 pub mod complaints;
+pub mod custody_visits;
+pub mod fund;
 pub mod partnerships;
+pub mod performance;
 pub mod period;
+pub mod police_complaints;
 pub mod priorities;
 pub mod provenance;
+pub mod reference;
+pub mod stop_search;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod ward_panels;
@@ -23,9 +29,15 @@ pub use audit::{AuditEntry, AuditFilter, AuditTrail};
 pub use boards::Boards;
 pub use community::CommunityOversight;
 pub use complaints::{Complaint, ComplaintStatus, Complaints};
+pub use custody_visits::{CustodyVisit, CustodyVisits};
+pub use fund::{PreventionBid, PreventionFund};
 pub use partnerships::Partnerships;
+pub use performance::PerformanceFigures;
+pub use police_complaints::{PoliceComplaintCase, PoliceComplaintCases};
 pub use priorities::Priorities;
 pub use provenance::Provenance;
+pub use reference::ReferenceData;
+pub use stop_search::{StopSearchBatch, StopSearchReviews};
 pub use ward_panels::WardPanels;
 
 use crate::engine::Engine;
@@ -101,6 +113,12 @@ read_models! {
     boards: Boards,
     partnerships: Partnerships,
     community_oversight: CommunityOversight,
+    custody_visits: CustodyVisits,
+    stop_search_reviews: StopSearchReviews,
+    prevention_fund: PreventionFund,
+    police_complaint_cases: PoliceComplaintCases,
+    performance: PerformanceFigures,
+    reference: ReferenceData,
 }
 
 impl ReadModels {
