@@ -25,6 +25,8 @@ use hdrhistogram::Histogram;
 use serde_json::json;
 use uuid::Uuid;
 
+mod projections;
+
 #[derive(Parser)]
 #[command(name = "engage-bench", about = "Benchmarks of engage")]
 struct Cli {
@@ -38,6 +40,12 @@ enum BenchCommand {
     Log(LogArgs),
     /// Read-all and verify only, over an existing store file (e.g. one kept by `log --keep`).
     Read(ReadArgs),
+    /// Rebuild every built-in read model over an existing store file (e.g. one made by
+    /// `engage seed --events 1000000`): read, decode and fold rates, and memory.
+    Rebuild(projections::RebuildArgs),
+    /// Live lag under sustained durable appends: acknowledged append → applied by every
+    /// read model.
+    Lag(projections::LagArgs),
 }
 
 #[derive(Parser)]
@@ -179,7 +187,7 @@ async fn read_all_rate(
     Ok((count, started.elapsed()))
 }
 
-fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -368,5 +376,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         BenchCommand::Log(args) => log_bench(args).await,
         BenchCommand::Read(args) => read_bench(args).await,
+        BenchCommand::Rebuild(args) => projections::rebuild_bench(args).await,
+        BenchCommand::Lag(args) => projections::lag_bench(args).await,
     }
 }

@@ -80,6 +80,11 @@ macro_rules! read_models {
                 Ok(())
             }
 
+            /// Every model encoded as its snapshot would be stored.
+            pub fn snapshots(&self) -> Result<Vec<crate::model::Snapshot>, ProjectionError> {
+                Ok(vec![ $( self.$field.encode()?, )+ ])
+            }
+
             /// Each model's name and checkpoint.
             pub fn checkpoints(&self) -> Vec<(&'static str, u64)> {
                 vec![ $( (<$model as ReadModel>::NAME, self.$field.checkpoint()), )+ ]
