@@ -278,3 +278,70 @@ async fn serve_reports_a_busy_address() {
     );
     assert!(err.to_string().contains(&addr.to_string()), "{err}");
 }
+
+/// Open a `graphql-transport-ws` socket without `connection_init`.
+async fn connect_raw(addr: SocketAddr) -> Ws {
+    let mut request = format!("ws://{addr}/graphql")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect")
+        .0
+}
+
+/// Wait for the server's close frame; its code and reason.
+async fn close_frame(ws: &mut Ws) -> (u16, String) {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a message in time")
+            .expect("a close frame before the end")
+            .expect("valid frame");
+        match message {
+            Message::Close(Some(frame)) => return (frame.code.into(), frame.reason.to_string()),
+            Message::Text(_) | Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected message: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn subscribe_before_connection_init_closes_with_4401() {
+    let t = TestStore::new();
+    append(&t.store, "board-1", "BoardCreated", 1).await;
+    let server = start(t.arc()).await;
+    let mut ws = connect_raw(server.addr).await;
+    send(&mut ws, subscribe("1", SUB, json!({ "from": 1 }))).await;
+    assert_eq!(close_frame(&mut ws).await, (4401, "Unauthorized".into()));
+    stop(server).await;
+}
+
+#[tokio::test]
+async fn a_running_subscription_id_cannot_be_reused() {
+    let t = TestStore::new();
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+    send(&mut ws, subscribe("a", SUB, json!({}))).await;
+    send(&mut ws, subscribe("a", SUB, json!({}))).await;
+    assert_eq!(
+        close_frame(&mut ws).await,
+        (4409, "Subscriber for a already exists".into())
+    );
+
+    // Once the client completed it, the id is free again.
+    let mut ws = connect(server.addr).await;
+    send(&mut ws, subscribe("b", SUB, json!({}))).await;
+    send(&mut ws, json!({ "id": "b", "type": "complete" })).await;
+    send(&mut ws, subscribe("b", SUB, json!({ "from": 1 }))).await;
+    append(&t.store, "board-1", "BoardCreated", 1).await;
+    let next = next_json(&mut ws).await;
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(next["id"], "b");
+    assert_eq!(next["payload"]["data"]["events"]["position"], 1);
+    stop(server).await;
+}
