@@ -7,7 +7,8 @@
 //! already reused the id would take for the end of its new subscription). The protocol asks
 //! for `4401 Unauthorized`, `4409 Subscriber for <id> already exists`, and no answer to a
 //! client's `complete`; the guard watches the messages both ways, closes with those codes,
-//! and drops the echoed `complete`. The legacy `graphql-ws`
+//! and drops the echoed `complete`. It also sends the keep-alive pings the engine expects
+//! answers to but never sends. The legacy `graphql-ws`
 //! subprotocol (subscriptions-transport-ws) is served as async-graphql serves it.
 
 use std::collections::HashSet;
@@ -147,7 +148,26 @@ pub(crate) async fn serve<E: Executor>(
             })
         });
     futures::pin_mut!(output);
-    while let Some(message) = output.next().await {
+    // The engine closes a connection from which nothing arrived within `keepalive`, but
+    // never pings, so a client quietly waiting for events would be cut off. The server
+    // pings (graphql-transport-ws `ping`) three times per period; clients answer `pong`.
+    let mut pings = keepalive
+        .filter(|period| strict && !period.is_zero())
+        .map(|period| {
+            let every = period / 3;
+            let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            ticker
+        });
+    loop {
+        let message = match &mut pings {
+            Some(ticker) => tokio::select! {
+                message = output.next() => message,
+                _ = ticker.tick() => Some(Message::Text(r#"{"type":"ping"}"#.into())),
+            },
+            None => output.next().await,
+        };
+        let Some(message) = message else { break };
         if sink.send(message).await.is_err() {
             return;
         }

@@ -30,6 +30,10 @@ struct Running {
 }
 
 async fn start(store: Arc<dyn EventStore>) -> Running {
+    start_with(store, ServerConfig::default()).await
+}
+
+async fn start_with(store: Arc<dyn EventStore>, config: ServerConfig) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -37,7 +41,7 @@ async fn start(store: Arc<dyn EventStore>) -> Running {
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(engage_server::serve_on(
         listener,
-        ServerConfig::default(),
+        config,
         store,
         async move {
             let _ = stopped.await;
@@ -343,5 +347,51 @@ async fn a_running_subscription_id_cannot_be_reused() {
     assert_eq!(next["type"], "next", "{next}");
     assert_eq!(next["id"], "b");
     assert_eq!(next["payload"]["data"]["events"]["position"], 1);
+    stop(server).await;
+}
+
+#[tokio::test]
+async fn quiet_subscriptions_are_kept_alive_by_server_pings() {
+    let t = TestStore::new();
+    let config = ServerConfig {
+        websocket_keepalive: Some(Duration::from_millis(600)),
+        ..ServerConfig::default()
+    };
+    let server = start_with(t.arc(), config).await;
+    let mut ws = connect(server.addr).await;
+    send(&mut ws, subscribe("quiet", SUB, json!({}))).await;
+    // Three keep-alive periods with nothing to deliver: the server pings, the client
+    // answers, and the connection stays open.
+    let until = tokio::time::Instant::now() + Duration::from_millis(1800);
+    let mut pings = 0;
+    while let Ok(message) = tokio::time::timeout_at(until, ws.next()).await {
+        match message.expect("connection open").expect("valid frame") {
+            Message::Text(text) if text.as_str() == r#"{"type":"ping"}"# => {
+                pings += 1;
+                send(&mut ws, json!({ "type": "pong" })).await;
+            }
+            other => panic!("unexpected message: {other:?}"),
+        }
+    }
+    assert!(pings >= 4, "{pings} pings");
+    append(&t.store, "board-1", "BoardCreated", 1).await;
+    let next = next_json(&mut ws).await;
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(next["id"], "quiet");
+
+    // A client that stops answering is disconnected.
+    let mut silent = connect(server.addr).await;
+    let closed = tokio::time::timeout(WAIT, async {
+        loop {
+            match silent.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("closed in time");
+    assert_eq!(closed, Some(3008));
     stop(server).await;
 }
