@@ -89,6 +89,10 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes (413 above it).
     #[arg(long, env = "ENGAGE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Bytes of query text kept for automatic persisted queries, least recently used
+    /// forgotten first (0 turns them off).
+    #[arg(long, env = "ENGAGE_PERSISTED_QUERY_CACHE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub persisted_query_cache_bytes: usize,
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +197,7 @@ async fn serve_cmd(
         listen: args.listen,
         graphiql: args.graphiql,
         max_body_bytes: args.max_body_bytes,
+        persisted_query_cache_bytes: args.persisted_query_cache_bytes,
         ..engage_server::ServerConfig::default()
     };
     eprintln!(

@@ -29,6 +29,13 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The request body is over the configured limit.
     PayloadTooLarge,
+    /// An automatic persisted query sent by hash only, whose hash the server does not know
+    /// (yet, or any more): send the query with its hash. The message is
+    /// `PersistedQueryNotFound`, as Apollo clients expect.
+    PersistedQueryNotFound,
+    /// A hash-only request to a server that keeps no persisted queries (message
+    /// `PersistedQueryNotSupported`): send full queries.
+    PersistedQueryNotSupported,
     /// Anything unexpected: the details are in the server's log, not in the response.
     Internal,
 }
@@ -45,6 +52,8 @@ impl ErrorCode {
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
             Self::Internal => "INTERNAL",
         }
     }

@@ -14,8 +14,12 @@
 //!   `application/graphql-response+json`; `200` (still without `data`) when answering
 //!   `application/json`, as the specification asks for legacy clients.
 //! - A mutation over GET: `405` with `Allow: POST`.
+//! - Automatic persisted queries (Apollo's APQ): `extensions.persistedQuery` in the body
+//!   or, over GET, in the `extensions` URL parameter; see [`crate::persisted`]. An unknown
+//!   hash is a request error with code `PERSISTED_QUERY_NOT_FOUND`; a hash that does not
+//!   match the query sent with it is `400` (`BAD_REQUEST`).
 //! - Subscriptions are served over WebSocket (`graphql-transport-ws`, or the legacy
-//!   `graphql-ws`) on the same path.
+//!   `graphql-ws`) on the same path (the protocol guard is in `ws.rs`).
 //!
 //! Every error carries `extensions.code` (see [`crate::errors`]).
 
@@ -24,7 +28,6 @@ use std::collections::BTreeMap;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Value, Variables};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -34,6 +37,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::errors::{ErrorCode, ensure_code};
+use crate::persisted::{PersistedQuery, PersistedQueryError};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -167,9 +171,12 @@ fn not_acceptable() -> Response {
 /// The parameters of a GraphQL request, checked.
 #[derive(Debug, Default)]
 struct Params {
-    query: String,
+    /// Absent only when `persisted_query` stands for it.
+    query: Option<String>,
     operation_name: Option<String>,
     variables: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `extensions.persistedQuery` (automatic persisted queries, see [`crate::persisted`]).
+    persisted_query: Option<PersistedQuery>,
 }
 
 type BadRequest = String;
@@ -179,10 +186,9 @@ fn params_from_object(
 ) -> Result<Params, BadRequest> {
     use serde_json::Value as J;
     let mut params = Params::default();
-    let mut query = None;
     for (key, value) in obj {
         match (key.as_str(), value) {
-            ("query", J::String(q)) => query = Some(q),
+            ("query", J::String(q)) => params.query = Some(q),
             ("query", J::Null) => {}
             ("query", _) => return Err("`query` must be a string".into()),
             ("operationName", J::String(name)) => params.operation_name = Some(name),
@@ -191,13 +197,22 @@ fn params_from_object(
             ("variables", J::Object(vars)) => params.variables = Some(vars),
             ("variables", J::Null) => {}
             ("variables", _) => return Err("`variables` must be an object or null".into()),
-            // No request extension is used yet; a map is accepted and ignored.
-            ("extensions", J::Object(_) | J::Null) => {}
+            // `persistedQuery` is the only request extension used; others are ignored.
+            ("extensions", J::Object(extensions)) => {
+                params.persisted_query = extensions
+                    .get("persistedQuery")
+                    .filter(|v| !v.is_null())
+                    .map(PersistedQuery::from_json)
+                    .transpose()?;
+            }
+            ("extensions", J::Null) => {}
             ("extensions", _) => return Err("`extensions` must be an object or null".into()),
             _ => {}
         }
     }
-    params.query = query.ok_or_else(|| "the request has no `query` string".to_owned())?;
+    if params.query.is_none() && params.persisted_query.is_none() {
+        return Err("the request has no `query` string".into());
+    }
     Ok(params)
 }
 
@@ -300,17 +315,44 @@ enum Via {
 }
 
 async fn execute(state: &AppState, params: Params, media: ResponseType, via: Via) -> Response {
-    let mut request = async_graphql::Request::new(params.query);
+    let request_error_status = match media {
+        ResponseType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+        ResponseType::Json => StatusCode::OK,
+    };
+    // Automatic persisted queries: find the query a hash stands for, or check the hash sent
+    // with a query, before anything looks at the document.
+    let (query, register) = match &params.persisted_query {
+        None => (params.query.unwrap_or_default(), None),
+        Some(persisted) => match state.persisted_queries.resolve(params.query, persisted) {
+            Ok(resolved) => (resolved.query, resolved.register),
+            Err(e @ (PersistedQueryError::NotFound | PersistedQueryError::NotSupported)) => {
+                let code = match e {
+                    PersistedQueryError::NotFound => ErrorCode::PersistedQueryNotFound,
+                    _ => ErrorCode::PersistedQueryNotSupported,
+                };
+                return errors_response(
+                    request_error_status,
+                    media,
+                    &[code.server_error(e.to_string())],
+                );
+            }
+            Err(e @ PersistedQueryError::HashMismatch { .. }) => {
+                return http_error(
+                    StatusCode::BAD_REQUEST,
+                    media,
+                    ErrorCode::BadRequest,
+                    &e.to_string(),
+                );
+            }
+        },
+    };
+    let mut request = async_graphql::Request::new(query);
     if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
     }
     if let Some(vars) = params.variables {
         request = request.variables(Variables::from_json(serde_json::Value::Object(vars)));
     }
-    let request_error_status = match media {
-        ResponseType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
-        ResponseType::Json => StatusCode::OK,
-    };
 
     let operation = match request.parsed_query() {
         Ok(doc) => selected_operation(doc, params.operation_name.as_deref()),
@@ -345,12 +387,19 @@ async fn execute(state: &AppState, params: Params, media: ResponseType, via: Via
         _ => {}
     }
 
+    let query_text = register.map(|hash| (hash, request.query.clone()));
     let mut response = state.schema.execute(request).await;
     // Errors raised before execution (validation, variable coercion, limits) leave no data
     // and no path; errors of resolvers always have a path.
     let request_error = response.data == Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
+    // Only a query that parsed and validated is persisted.
+    if let Some((hash, text)) = query_text
+        && !request_error
+    {
+        state.persisted_queries.insert(hash, &text);
+    }
     for err in &mut response.errors {
         ensure_code(err, request_error);
     }
@@ -442,15 +491,12 @@ pub(crate) async fn graphql_get(State(state): State<AppState>, request: Request)
 }
 
 async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> Response {
-    let protocol = match GraphQLProtocol::from_request_parts(parts, &()).await {
-        Ok(protocol) => protocol,
-        Err(status) => {
-            return (
-                status,
-                "a GraphQL WebSocket must ask for the graphql-transport-ws subprotocol",
-            )
-                .into_response();
-        }
+    let Some(protocol) = crate::ws::protocol(&parts.headers) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "a GraphQL WebSocket must ask for the graphql-transport-ws subprotocol",
+        )
+            .into_response();
     };
     let upgrade = match WebSocketUpgrade::from_request_parts(parts, &()).await {
         Ok(upgrade) => upgrade,
@@ -462,9 +508,7 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            let connection = GraphQLWebSocket::new(socket, schema, protocol)
-                .keepalive_timeout(keepalive)
-                .serve();
+            let connection = crate::ws::serve(socket, schema, protocol, keepalive);
             let stopping = async move {
                 if shutdown.wait_for(|stop| *stop).await.is_err() {
                     // No one can stop this server (a bare `router()`): never.

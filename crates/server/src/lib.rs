@@ -14,7 +14,8 @@
 //!
 //! Queries: the log's head, the log and its streams as Relay connections, single events by
 //! id, stream metadata, the audit trail and the read models ([`read`]); a live `events`
-//! subscription.
+//! subscription. Queries may be sent as automatic persisted queries (Apollo's APQ
+//! protocol, see [`persisted`]), by hash over POST or GET.
 //! Every error carries `extensions.code` (see [`errors`]).
 //!
 //! Use [`serve`] to run the server with graceful shutdown, or [`router`] to drive it
@@ -39,8 +40,10 @@ pub mod errors;
 pub mod http;
 mod metrics;
 pub mod pagination;
+pub mod persisted;
 pub mod read;
 pub mod schema;
+mod ws;
 
 pub use read::ReadSide;
 pub use schema::{EngageSchema, SchemaLimits, build_schema, sdl};
@@ -62,6 +65,9 @@ pub struct ServerConfig {
     /// Largest estimated query cost accepted (a connection costs its page size times its
     /// selection).
     pub max_complexity: usize,
+    /// Bytes of query text kept for automatic persisted queries (least recently used
+    /// forgotten first); `0` turns them off. See [`persisted`].
+    pub persisted_query_cache_bytes: usize,
     /// How long `/readyz` waits for the store before answering 503.
     pub readiness_timeout: Duration,
     /// Close a `graphql-transport-ws` connection whose client does not answer a keep-alive
@@ -78,6 +84,7 @@ impl Default for ServerConfig {
             max_page_size: 500,
             max_depth: 20,
             max_complexity: 20_000,
+            persisted_query_cache_bytes: 4 * 1024 * 1024,
             readiness_timeout: Duration::from_secs(2),
             websocket_keepalive: Some(Duration::from_secs(30)),
         }
@@ -115,6 +122,7 @@ pub(crate) struct AppState {
     pub(crate) read: ReadSide,
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) metrics: metrics::Metrics,
+    pub(crate) persisted_queries: Arc<persisted::PersistedQueries>,
     /// Turns true when the server is shutting down; WebSocket connections end then.
     pub(crate) shutdown: watch::Receiver<bool>,
 }
@@ -145,10 +153,14 @@ fn build_router(
     let schema = build_schema(Arc::clone(&store), read.clone(), config.schema_limits());
     let graphiql = config.graphiql;
     let metrics = metrics::Metrics::new();
+    let persisted_queries = Arc::new(persisted::PersistedQueries::new(
+        config.persisted_query_cache_bytes,
+    ));
     let state = AppState {
         schema,
         store,
         read,
+        persisted_queries,
         config: Arc::new(config),
         metrics: metrics.clone(),
         shutdown,

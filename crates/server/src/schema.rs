@@ -68,16 +68,16 @@ pub fn build_schema(
         .data(read)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        .extension(ErrorCodes)
+        .extension(ErrorCodes { limits })
         .finish()
 }
 
 /// The schema's SDL exactly as the server serves it (committed as `schema.graphql`; a test
-/// fails when they differ).
+/// fails when they differ), `@specifiedBy` included as introspection reports it.
 pub fn sdl() -> String {
     Schema::build(QueryRoot::default(), EmptyMutation, SubscriptionRoot)
         .finish()
-        .sdl()
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -515,15 +515,44 @@ impl SubscriptionRoot {
 /// Gives every error the schema produces an `extensions.code`: parse failures, validation
 /// failures (including the depth and complexity limits), and, on subscriptions, anything
 /// else. The HTTP handler classifies the errors of queries itself (see [`crate::http`]).
-struct ErrorCodes;
+/// It also says which limit a query went over, and what the limit is.
+struct ErrorCodes {
+    limits: SchemaLimits,
+}
 
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
+        Arc::new(ErrorCodesExtension {
+            limits: self.limits,
+        })
     }
 }
 
-struct ErrorCodesExtension;
+struct ErrorCodesExtension {
+    limits: SchemaLimits,
+}
+
+impl ErrorCodesExtension {
+    /// async-graphql's messages for its limits name neither the limit nor what to do.
+    fn explain_limit(&self, mut err: ServerError) -> ServerError {
+        match err.message.as_str() {
+            "Query is nested too deep." => {
+                err.message = format!(
+                    "the query is nested more than {} levels deep, the server's limit: select fewer levels of nested fields",
+                    self.limits.max_depth
+                );
+            }
+            "Query is too complex." => {
+                err.message = format!(
+                    "the query's estimated cost is over the server's limit of {}: each connection costs its page size (`first`/`last`, {} when not given) times its selection, so ask for smaller pages or fewer fields",
+                    self.limits.max_complexity, DEFAULT_PAGE_SIZE
+                );
+            }
+            _ => {}
+        }
+        err
+    }
+}
 
 fn coded(mut errors: Vec<ServerError>, code: ErrorCode) -> Vec<ServerError> {
     for err in &mut errors {
@@ -561,9 +590,10 @@ impl Extension for ErrorCodesExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx)
-            .await
-            .map_err(|errors| coded(errors, ErrorCode::GraphqlValidationFailed))
+        next.run(ctx).await.map_err(|errors| {
+            let errors = errors.into_iter().map(|e| self.explain_limit(e)).collect();
+            coded(errors, ErrorCode::GraphqlValidationFailed)
+        })
     }
 
     fn subscribe<'s>(

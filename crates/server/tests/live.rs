@@ -30,6 +30,10 @@ struct Running {
 }
 
 async fn start(store: Arc<dyn EventStore>) -> Running {
+    start_with(store, ServerConfig::default()).await
+}
+
+async fn start_with(store: Arc<dyn EventStore>, config: ServerConfig) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -37,7 +41,7 @@ async fn start(store: Arc<dyn EventStore>) -> Running {
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(engage_server::serve_on(
         listener,
-        ServerConfig::default(),
+        config,
         store,
         async move {
             let _ = stopped.await;
@@ -277,4 +281,117 @@ async fn serve_reports_a_busy_address() {
         "{err}"
     );
     assert!(err.to_string().contains(&addr.to_string()), "{err}");
+}
+
+/// Open a `graphql-transport-ws` socket without `connection_init`.
+async fn connect_raw(addr: SocketAddr) -> Ws {
+    let mut request = format!("ws://{addr}/graphql")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect")
+        .0
+}
+
+/// Wait for the server's close frame; its code and reason.
+async fn close_frame(ws: &mut Ws) -> (u16, String) {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a message in time")
+            .expect("a close frame before the end")
+            .expect("valid frame");
+        match message {
+            Message::Close(Some(frame)) => return (frame.code.into(), frame.reason.to_string()),
+            Message::Text(_) | Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected message: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn subscribe_before_connection_init_closes_with_4401() {
+    let t = TestStore::new();
+    append(&t.store, "board-1", "BoardCreated", 1).await;
+    let server = start(t.arc()).await;
+    let mut ws = connect_raw(server.addr).await;
+    send(&mut ws, subscribe("1", SUB, json!({ "from": 1 }))).await;
+    assert_eq!(close_frame(&mut ws).await, (4401, "Unauthorized".into()));
+    stop(server).await;
+}
+
+#[tokio::test]
+async fn a_running_subscription_id_cannot_be_reused() {
+    let t = TestStore::new();
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+    send(&mut ws, subscribe("a", SUB, json!({}))).await;
+    send(&mut ws, subscribe("a", SUB, json!({}))).await;
+    assert_eq!(
+        close_frame(&mut ws).await,
+        (4409, "Subscriber for a already exists".into())
+    );
+
+    // Once the client completed it, the id is free again.
+    let mut ws = connect(server.addr).await;
+    send(&mut ws, subscribe("b", SUB, json!({}))).await;
+    send(&mut ws, json!({ "id": "b", "type": "complete" })).await;
+    send(&mut ws, subscribe("b", SUB, json!({ "from": 1 }))).await;
+    append(&t.store, "board-1", "BoardCreated", 1).await;
+    let next = next_json(&mut ws).await;
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(next["id"], "b");
+    assert_eq!(next["payload"]["data"]["events"]["position"], 1);
+    stop(server).await;
+}
+
+#[tokio::test]
+async fn quiet_subscriptions_are_kept_alive_by_server_pings() {
+    let t = TestStore::new();
+    let config = ServerConfig {
+        websocket_keepalive: Some(Duration::from_millis(600)),
+        ..ServerConfig::default()
+    };
+    let server = start_with(t.arc(), config).await;
+    let mut ws = connect(server.addr).await;
+    send(&mut ws, subscribe("quiet", SUB, json!({}))).await;
+    // Three keep-alive periods with nothing to deliver: the server pings, the client
+    // answers, and the connection stays open.
+    let until = tokio::time::Instant::now() + Duration::from_millis(1800);
+    let mut pings = 0;
+    while let Ok(message) = tokio::time::timeout_at(until, ws.next()).await {
+        match message.expect("connection open").expect("valid frame") {
+            Message::Text(text) if text.as_str() == r#"{"type":"ping"}"# => {
+                pings += 1;
+                send(&mut ws, json!({ "type": "pong" })).await;
+            }
+            other => panic!("unexpected message: {other:?}"),
+        }
+    }
+    assert!(pings >= 4, "{pings} pings");
+    append(&t.store, "board-1", "BoardCreated", 1).await;
+    let next = next_json(&mut ws).await;
+    assert_eq!(next["type"], "next", "{next}");
+    assert_eq!(next["id"], "quiet");
+
+    // A client that stops answering is disconnected.
+    let mut silent = connect(server.addr).await;
+    let closed = tokio::time::timeout(WAIT, async {
+        loop {
+            match silent.next().await {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("closed in time");
+    assert_eq!(closed, Some(3008));
+    stop(server).await;
 }
