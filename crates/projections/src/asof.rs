@@ -25,6 +25,7 @@ use parking_lot::Mutex;
 use crate::error::ProjectionError;
 use crate::event::decode_batch;
 use crate::model::{Checkpointed, ReadModel};
+use crate::models::ReadModels;
 
 /// The record-time bound of an as-of query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,6 +142,40 @@ pub async fn replay_to<M: ReadModel>(
     Ok(state)
 }
 
+/// Every built-in model as of `as_of`, in one replay. The models' checkpoints are the
+/// record-time bound.
+pub async fn replay_models(
+    store: Arc<dyn EventStore>,
+    as_of: AsOf,
+) -> Result<ReadModels, ProjectionError> {
+    let to = resolve_bound(store.as_ref(), &as_of).await?;
+    replay_models_to(store, to, as_of.occurred).await
+}
+
+async fn replay_models_to(
+    store: Arc<dyn EventStore>,
+    to: u64,
+    occurred: Option<Timestamp>,
+) -> Result<ReadModels, ProjectionError> {
+    let models = ReadModels::new();
+    let mut batches = read_all_ahead(store, 1, to, 4096, 4)
+        .map(|batch| async move {
+            let batch = batch?;
+            tokio::task::spawn_blocking(move || decode_batch(batch))
+                .await
+                .map_err(|_| ProjectionError::Stopped)?
+        })
+        .buffered(4);
+    while let Some(batch) = batches.next().await {
+        let batch = batch?;
+        let models = models.clone();
+        tokio::task::spawn_blocking(move || models.apply_as_of(&batch, occurred))
+            .await
+            .map_err(|_| ProjectionError::Stopped)?;
+    }
+    Ok(models)
+}
+
 type CacheKey = (&'static str, u64, Option<Timestamp>);
 
 /// The last few as-of results, by model, record-time position bound and world-time bound.
@@ -179,6 +214,33 @@ impl AsOfCache {
         let built = Arc::new(replay_to::<M>(store, to, as_of.occurred).await?);
         let mut entries = self.entries.lock();
         entries.push_front((key, built.clone() as Arc<dyn Any + Send + Sync>));
+        entries.truncate(self.capacity);
+        Ok(built)
+    }
+
+    /// Every built-in model as of `as_of`, from the cache or by one replay.
+    pub async fn models(
+        &self,
+        store: Arc<dyn EventStore>,
+        as_of: AsOf,
+    ) -> Result<ReadModels, ProjectionError> {
+        let to = resolve_bound(store.as_ref(), &as_of).await?;
+        let key: CacheKey = ("*", to, as_of.occurred);
+        {
+            let mut entries = self.entries.lock();
+            if let Some(i) = entries.iter().position(|(k, _)| k == &key)
+                && let Some(entry) = entries.remove(i)
+            {
+                let hit = Arc::clone(&entry.1).downcast::<ReadModels>().ok();
+                entries.push_front(entry);
+                if let Some(hit) = hit {
+                    return Ok((*hit).clone());
+                }
+            }
+        }
+        let built = replay_models_to(store, to, as_of.occurred).await?;
+        let mut entries = self.entries.lock();
+        entries.push_front((key, Arc::new(built.clone()) as Arc<dyn Any + Send + Sync>));
         entries.truncate(self.capacity);
         Ok(built)
     }

@@ -20,6 +20,7 @@ pub mod error;
 pub mod event;
 pub mod model;
 pub mod models;
+pub mod scorecard;
 pub mod snapshots;
 
 pub use asof::{AsOf, AsOfCache, RecordedBound};

@@ -114,6 +114,23 @@ impl<M: ReadModel> Projection<M> {
         Ok(applied)
     }
 
+    /// Apply the events of `batch` after the checkpoint that occurred by `occurred` (all,
+    /// when `None`), moving the checkpoint past every event offered: how a world-time as-of
+    /// model is built. Not for live models (it passes over events by design).
+    pub fn apply_as_of(&self, batch: &[ProjectedEvent], occurred: Option<engage_log::Timestamp>) {
+        let mut guard = self.inner.write();
+        for event in batch {
+            if event.position() <= guard.checkpoint {
+                continue;
+            }
+            if occurred.is_none_or(|t| event.occurred_at() <= t) {
+                guard.model.apply(event);
+            }
+            guard.checkpoint = event.position();
+            guard.checkpoint_hash = Some(event.recorded.hash);
+        }
+    }
+
     /// Replace the model (restoring a snapshot, or resetting for a rebuild).
     pub fn replace(&self, state: Checkpointed<M>) {
         *self.inner.write() = state;

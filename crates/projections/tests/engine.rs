@@ -15,7 +15,7 @@ use engage_domain::{BoroughCode, CatalogueEvent, Timestamp};
 use engage_log::{Actor, EventStore, ExpectedVersion};
 use engage_projections::models::{AuditFilter, ComplaintStatus, Complaints};
 use engage_projections::{
-    AsOf, Engine, EngineConfig, ProjectedEvent, Projection, ReadModel, ReadModels, RecordedBound,
+    AsOf, Engine, EngineConfig, ProjectedEvent, Projection, ReadModels, RecordedBound,
     SnapshotStore, asof,
 };
 use engage_store_sqlite::{Durability, SqliteOptions, SqliteStore};
@@ -509,5 +509,29 @@ async fn as_of_by_record_time_and_world_time_shows_a_late_correction() {
         .unwrap();
     assert!(Arc::ptr_eq(&a, &b));
     assert_eq!(status_at(&a.model), Some(ComplaintStatus::Raised));
-    let _ = Complaints::NAME;
+    // Every model at once, in one replay: the same answer.
+    let all = asof::replay_models(Arc::clone(&store), AsOf::occurred_by(day(1)))
+        .await
+        .unwrap();
+    assert_eq!(
+        status_at(&all.complaints.read().model),
+        Some(ComplaintStatus::Raised)
+    );
+    assert_eq!(
+        all.audit.read().model.len(),
+        1,
+        "only the raising occurred by 1 March"
+    );
+    assert_eq!(all.audit.checkpoint(), p_resolved);
+    let cached = cache
+        .models(
+            Arc::clone(&store),
+            AsOf::recorded_by(knew_then).with_occurred(day(15)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        status_at(&cached.complaints.read().model),
+        Some(ComplaintStatus::Acknowledged)
+    );
 }

@@ -128,12 +128,13 @@ async fn with_model<M: ReadModel, R>(
             f(&guard)
         }
         Some(as_of) => {
-            let model = read
+            let models = read
                 .as_of
-                .get::<M>(read.store(), as_of)
+                .models(read.store(), as_of)
                 .await
                 .map_err(projection_error)?;
-            f(&model)
+            let guard = project(&models).read();
+            f(&guard)
         }
     }
 }

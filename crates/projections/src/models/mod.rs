@@ -80,6 +80,16 @@ macro_rules! read_models {
                 Ok(())
             }
 
+            /// Apply a batch to every model as an as-of replay does (see
+            /// [`Projection::apply_as_of`]).
+            pub fn apply_as_of(
+                &self,
+                batch: &[crate::event::ProjectedEvent],
+                occurred: Option<engage_log::Timestamp>,
+            ) {
+                $( self.$field.apply_as_of(batch, occurred); )+
+            }
+
             /// Every model encoded as its snapshot would be stored.
             pub fn snapshots(&self) -> Result<Vec<crate::model::Snapshot>, ProjectionError> {
                 Ok(vec![ $( self.$field.encode()?, )+ ])
