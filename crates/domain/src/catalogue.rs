@@ -354,6 +354,24 @@ mod tests {
         );
     }
 
+    #[test]
+    fn aggregates_know_their_own_streams() {
+        use crate::Aggregate;
+        assert!(lcp2::Lcp2::is_own_stream(lcp2::stream_id().as_str()));
+        assert!(!lcp2::Lcp2::is_own_stream("lcp2-2016"));
+        let complaint = victim_complaint::stream_id(uuid::Uuid::nil());
+        assert!(victim_complaint::VictimComplaint::is_own_stream(
+            complaint.as_str()
+        ));
+        assert!(!victim_complaint::VictimComplaint::is_own_stream(
+            "complaint"
+        ));
+        assert!(!victim_complaint::VictimComplaint::is_own_stream(
+            "complaint-"
+        ));
+        assert!(!board::Board::is_own_stream(complaint.as_str()));
+    }
+
     /// One sample of every current event type, from valid histories.
     fn samples() -> Vec<DomainEvent> {
         fn each<E: Into<DomainEvent>>(events: Vec<E>) -> impl Iterator<Item = DomainEvent> {

@@ -354,7 +354,7 @@ impl State {
     }
 }
 
-aggregate!(Lcp2, "lcp2");
+aggregate!(Lcp2, "lcp2", singleton);
 
 const GROUP: &str = "LCP2 member group";
 

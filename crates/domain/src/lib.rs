@@ -73,6 +73,15 @@ pub trait Aggregate {
     type Command;
     type Event: CatalogueEvent + Into<DomainEvent> + TryFrom<DomainEvent>;
 
+    /// Whether `stream` is one of this aggregate's streams: `<KIND>-<id>`, or, for an
+    /// aggregate with a single stream (LCP2's records), exactly `<KIND>`.
+    fn is_own_stream(stream: &str) -> bool {
+        stream
+            .strip_prefix(Self::KIND)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|id| !id.is_empty())
+    }
+
     /// Evolve: the state after `event`.
     fn apply(state: &mut Self::State, event: &Self::Event);
 

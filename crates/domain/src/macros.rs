@@ -133,7 +133,18 @@ macro_rules! commands {
 
 /// Implement [`crate::Aggregate`] for a module's marker type from its `State::apply` and `decide`.
 macro_rules! aggregate {
+    ($marker:ident, $kind:literal, singleton) => {
+        aggregate!(@impl $marker, $kind, {
+            /// This aggregate has one stream, named exactly [`crate::Aggregate::KIND`].
+            fn is_own_stream(stream: &str) -> bool {
+                stream == $kind
+            }
+        });
+    };
     ($marker:ident, $kind:literal) => {
+        aggregate!(@impl $marker, $kind, {});
+    };
+    (@impl $marker:ident, $kind:literal, { $($extra:item)* }) => {
         /// Marker type implementing [`crate::Aggregate`] for this module.
         #[derive(Debug, Clone, Copy, Default)]
         pub struct $marker;
@@ -143,6 +154,8 @@ macro_rules! aggregate {
             type State = State;
             type Command = Command;
             type Event = Event;
+
+            $($extra)*
 
             fn apply(state: &mut State, event: &Event) {
                 state.apply(event);

@@ -34,6 +34,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::errors::{ErrorCode, ensure_code};
+use crate::identity::identify;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -299,8 +300,15 @@ enum Via {
     Post,
 }
 
-async fn execute(state: &AppState, params: Params, media: ResponseType, via: Via) -> Response {
-    let mut request = async_graphql::Request::new(params.query);
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: Params,
+    media: ResponseType,
+    via: Via,
+) -> Response {
+    let mut request =
+        async_graphql::Request::new(params.query).data(identify(&state.config, headers));
     if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
     }
@@ -405,7 +413,7 @@ pub(crate) async fn graphql_post(State(state): State<AppState>, request: Request
         }
     };
     match params_from_body(&body) {
-        Ok(params) => execute(&state, params, media, Via::Post).await,
+        Ok(params) => execute(&state, &parts.headers, params, media, Via::Post).await,
         Err(message) => http_error(
             StatusCode::BAD_REQUEST,
             media,
@@ -431,7 +439,7 @@ pub(crate) async fn graphql_get(State(state): State<AppState>, request: Request)
         return not_acceptable();
     };
     match params_from_query_string(parts.uri.query()) {
-        Ok(params) => execute(&state, params, media, Via::Get).await,
+        Ok(params) => execute(&state, &parts.headers, params, media, Via::Get).await,
         Err(message) => http_error(
             StatusCode::BAD_REQUEST,
             media,
@@ -457,12 +465,15 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
         Err(rejection) => return rejection.into_response(),
     };
     let schema = state.schema.clone();
+    let mut data = async_graphql::Data::default();
+    data.insert(identify(&state.config, &parts.headers));
     let mut shutdown = state.shutdown.clone();
     let keepalive = state.config.websocket_keepalive;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
             let connection = GraphQLWebSocket::new(socket, schema, protocol)
+                .with_data(data)
                 .keepalive_timeout(keepalive)
                 .serve();
             let stopping = async move {

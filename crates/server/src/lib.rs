@@ -10,9 +10,11 @@
 //! - `GET /livez`: the process is up; `GET /readyz`: the store answers (JSON with its head);
 //! - `GET /metrics`: Prometheus text (HTTP requests and latency by route, head position).
 //!
-//! The schema is read-only for now: the log's head, the log and its streams as Relay
-//! connections, single events by id, stream metadata, and a live `events` subscription.
-//! Every error carries `extensions.code` (see [`errors`]).
+//! The schema serves the log's head, the log and its streams as Relay connections, single
+//! events by id, stream metadata and a live `events` subscription; and a mutation for every
+//! command of the domain ([`mutations`]), recorded as the request's [`identity`] with
+//! reference data that follows the log ([`reference`]). Every error carries
+//! `extensions.code` (see [`errors`]).
 //!
 //! Use [`serve`] to run the server with graceful shutdown, or [`router`] to drive it
 //! in-process (tests use `tower::ServiceExt::oneshot` or a listener on `127.0.0.1:0`).
@@ -27,15 +29,19 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use engage_log::EventStore;
+use engage_commands::CommandService;
+use engage_log::{Actor, EventStore};
 use tokio::sync::watch;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub mod errors;
 pub mod http;
+pub mod identity;
 mod metrics;
+pub mod mutations;
 pub mod pagination;
+pub mod reference;
 pub mod schema;
 
 pub use schema::{EngageSchema, SchemaLimits, build_schema, sdl};
@@ -62,6 +68,13 @@ pub struct ServerConfig {
     /// Close a `graphql-transport-ws` connection whose client does not answer a keep-alive
     /// ping within this time (`None`: never).
     pub websocket_keepalive: Option<Duration>,
+    /// The actor every request is recorded as until access control exists (see
+    /// [`identity`]). Defaults to `dev:administrator:local`.
+    pub dev_actor: Actor,
+    /// How long a mutation waits for reference data (wards, custody suites, fund rounds) to
+    /// catch up with the log before answering `UNAVAILABLE` (only ever waited for while a
+    /// long log is read at startup, or when the store is failing).
+    pub reference_wait: Duration,
 }
 
 impl Default for ServerConfig {
@@ -75,6 +88,8 @@ impl Default for ServerConfig {
             max_complexity: 20_000,
             readiness_timeout: Duration::from_secs(2),
             websocket_keepalive: Some(Duration::from_secs(30)),
+            dev_actor: identity::default_dev_actor(),
+            reference_wait: Duration::from_secs(10),
         }
     }
 }
@@ -126,7 +141,14 @@ fn build_router(
     store: Arc<dyn EventStore>,
     shutdown: watch::Receiver<bool>,
 ) -> (Router, metrics::Metrics) {
-    let schema = build_schema(Arc::clone(&store), config.schema_limits());
+    let commands = mutations::CommandContext {
+        service: CommandService::new(Arc::clone(&store)),
+        reference: Arc::new(reference::LogReference::follow(
+            Arc::clone(&store),
+            config.reference_wait,
+        )),
+    };
+    let schema = build_schema(Arc::clone(&store), commands, config.schema_limits());
     let graphiql = config.graphiql;
     let metrics = metrics::Metrics::new();
     let state = AppState {

@@ -1,4 +1,5 @@
-//! The GraphQL schema: read-only queries over the event log and a live subscription to it.
+//! The GraphQL schema: queries over the event log, a mutation for every command of the
+//! domain (see [`crate::mutations`]) and a live subscription to the log.
 
 use std::sync::Arc;
 
@@ -7,19 +8,25 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, EmptyMutation, InputValueError, InputValueResult, Json, Object, Scalar, ScalarType,
-    Schema, ServerError, ServerResult, SimpleObject, Subscription, ValidationResult, Value,
-    Variables,
+    Context, InputValueError, InputValueResult, Json, Object, Scalar, ScalarType, Schema,
+    ServerError, ServerResult, SimpleObject, Subscription, ValidationResult, Value, Variables,
 };
 use chrono::{DateTime, Utc};
 use engage_log::{EventStore, RecordedEvent, StreamId};
 use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::errors::{ErrorCode, ensure_code, store_error};
+use crate::mutations::{CommandContext, MutationRoot};
 use crate::pagination::{CursorKind, PageArgs};
 
 /// The schema served at `/graphql`.
-pub type EngageSchema = Schema<QueryRoot, EmptyMutation, SubscriptionRoot>;
+pub type EngageSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// GraphQL names defined by two Rust types that mean the same thing: the server's `UUID`
+/// scalar (which refuses malformed literals and variables during validation) and the
+/// `uuid::Uuid` fields of the domain's command inputs. The query root registers the
+/// server's first, so its definition is the one served; both read the same text.
+const SHARED_TYPE_NAMES: [&str; 1] = ["UUID"];
 
 /// Page size used when a connection is asked for neither `first` nor `last` (capped by the
 /// configured maximum). Also the page size assumed when estimating a query's complexity.
@@ -48,25 +55,40 @@ fn shared<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Shared> {
         .map_err(|_| ErrorCode::Internal.error("the schema was built without its event store"))
 }
 
-/// Build the schema over `store`.
-pub fn build_schema(store: Arc<dyn EventStore>, limits: SchemaLimits) -> EngageSchema {
-    Schema::build(QueryRoot, EmptyMutation, SubscriptionRoot)
-        .data(Shared {
-            store,
-            max_page_size: limits.max_page_size,
-        })
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(ErrorCodes)
-        .finish()
+/// Build the schema over `store`; mutations execute commands through `commands`.
+pub fn build_schema(
+    store: Arc<dyn EventStore>,
+    commands: CommandContext,
+    limits: SchemaLimits,
+) -> EngageSchema {
+    Schema::build_with_ignore_name_conflicts(
+        QueryRoot,
+        MutationRoot::default(),
+        SubscriptionRoot,
+        SHARED_TYPE_NAMES,
+    )
+    .data(commands)
+    .data(Shared {
+        store,
+        max_page_size: limits.max_page_size,
+    })
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(ErrorCodes)
+    .finish()
 }
 
 /// The schema's SDL exactly as the server serves it (committed as `schema.graphql`; a test
 /// fails when they differ).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, SubscriptionRoot)
-        .finish()
-        .sdl()
+    Schema::build_with_ignore_name_conflicts(
+        QueryRoot,
+        MutationRoot::default(),
+        SubscriptionRoot,
+        SHARED_TYPE_NAMES,
+    )
+    .finish()
+    .sdl()
 }
 
 // ---------------------------------------------------------------------------------------
