@@ -129,7 +129,9 @@ pub(crate) struct AppState {
 }
 
 /// The server's routes over `store`, without a listener. WebSocket connections opened
-/// through it last until their client leaves (see [`serve`] for shutdown).
+/// through it last until their client leaves (see [`serve`] for shutdown). Must be called
+/// inside a Tokio runtime: it starts following the log for reference data (a task that
+/// ends when the router is dropped).
 pub fn router(config: ServerConfig, store: Arc<dyn EventStore>) -> Router {
     // Nothing will ever send on this channel: its WebSockets end only with their clients.
     let (_, shutdown) = watch::channel(false);
