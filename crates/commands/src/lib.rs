@@ -598,14 +598,9 @@ impl CommandService {
     }
 }
 
-/// `stream` must be named `<A::KIND>-...`.
+/// `stream` must be one of `A`'s streams (`<A::KIND>-...`, see [`Aggregate::is_own_stream`]).
 fn check_stream<A: Aggregate>(stream: &StreamId) -> Result<(), CommandError> {
-    let ok = stream
-        .as_str()
-        .strip_prefix(A::KIND)
-        .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|id| !id.is_empty());
-    if ok {
+    if A::is_own_stream(stream.as_str()) {
         Ok(())
     } else {
         Err(CommandError::WrongStream {

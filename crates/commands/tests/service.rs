@@ -49,15 +49,15 @@ fn board_stream() -> StreamId {
 }
 
 fn establish() -> board::Command {
-    board::Command::Establish {
+    board::Command::Establish(board::EstablishBoard {
         borough: CAMDEN.into(),
         name: "Camden Safer Neighbourhood Board".into(),
         established_on: date(2015, 4, 1),
-    }
+    })
 }
 
 fn appoint(n: u128) -> board::Command {
-    board::Command::AppointMember {
+    board::Command::AppointMember(board::AppointBoardMember {
         member_id: Uuid::from_u128(n),
         role: BoardRole::Member,
         represents: None,
@@ -69,7 +69,7 @@ fn appoint(n: u128) -> board::Command {
             email: None,
             phone: None,
         },
-    }
+    })
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -500,9 +500,9 @@ async fn v1_events_in_history_are_upcast_and_folded() {
     f.service
         .execute::<VictimComplaint>(
             &s,
-            victim_complaint::Command::Acknowledge {
+            victim_complaint::Command::Acknowledge(victim_complaint::AcknowledgeVictimComplaint {
                 acknowledged_at: acknowledged,
-            },
+            }),
             &secretary(),
             &f.lookups,
             Default::default(),

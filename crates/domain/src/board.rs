@@ -22,6 +22,7 @@ pub fn stream_id(borough: &BoroughCode) -> StreamId {
 
 /// The part a member plays on the board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum BoardRole {
     Chair,
@@ -44,6 +45,7 @@ pub enum BoardRole {
 
 /// What kind of meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum MeetingKind {
     Public,
@@ -158,62 +160,108 @@ events! {
     }
 }
 
-/// What can be asked of a board.
+/// Establish the Safer Neighbourhood Board of a borough (one per borough).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Establish {
-        borough: BoroughCode,
-        name: String,
-        established_on: NaiveDate,
-    },
-    AppointMember {
-        member_id: Uuid,
-        role: BoardRole,
-        represents: Option<String>,
-        term_start: NaiveDate,
-        term_end: Option<NaiveDate>,
-        personal: ContactDetails,
-    },
-    StandDownMember {
-        member_id: Uuid,
-        stood_down_on: NaiveDate,
-        reason: Option<String>,
-    },
-    ScheduleMeeting {
-        meeting_id: Uuid,
-        kind: MeetingKind,
-        scheduled_for: Timestamp,
-        venue: String,
-        agenda: Vec<String>,
-    },
-    RecordMeetingHeld {
-        meeting_id: Uuid,
-        held_at: Timestamp,
-        members_present: Vec<Uuid>,
-        apologies: Vec<Uuid>,
-        public_attendance: u32,
-    },
-    CancelMeeting {
-        meeting_id: Uuid,
-        reason: String,
-    },
-    PublishMinutes {
-        meeting_id: Uuid,
-        published_at: Timestamp,
-        minutes_ref: String,
-    },
-    RaiseActionItem {
-        action_id: Uuid,
-        meeting_id: Uuid,
-        description: String,
-        owner: String,
-        due_on: NaiveDate,
-    },
-    CompleteActionItem {
-        action_id: Uuid,
-        completed_on: NaiveDate,
-        outcome: String,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct EstablishBoard {
+    pub borough: BoroughCode,
+    pub name: String,
+    pub established_on: NaiveDate,
+}
+
+/// Appoint a member to the board in a role for a term.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AppointBoardMember {
+    pub member_id: Uuid,
+    pub role: BoardRole,
+    pub represents: Option<String>,
+    pub term_start: NaiveDate,
+    pub term_end: Option<NaiveDate>,
+    pub personal: ContactDetails,
+}
+
+/// Record that a board member stood down.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct StandDownBoardMember {
+    pub member_id: Uuid,
+    pub stood_down_on: NaiveDate,
+    pub reason: Option<String>,
+}
+
+/// Schedule a board meeting with its venue and agenda.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ScheduleBoardMeeting {
+    pub meeting_id: Uuid,
+    pub kind: MeetingKind,
+    pub scheduled_for: Timestamp,
+    pub venue: String,
+    pub agenda: Vec<String>,
+}
+
+/// Record that a scheduled board meeting was held: who was present, apologies, public attendance.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordBoardMeetingHeld {
+    pub meeting_id: Uuid,
+    pub held_at: Timestamp,
+    pub members_present: Vec<Uuid>,
+    pub apologies: Vec<Uuid>,
+    pub public_attendance: u32,
+}
+
+/// Cancel a scheduled board meeting.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CancelBoardMeeting {
+    pub meeting_id: Uuid,
+    pub reason: String,
+}
+
+/// Publish the minutes of a held board meeting.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct PublishBoardMinutes {
+    pub meeting_id: Uuid,
+    pub published_at: Timestamp,
+    pub minutes_ref: String,
+}
+
+/// Raise an action item at a board meeting, with an owner and a due date.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RaiseBoardActionItem {
+    pub action_id: Uuid,
+    pub meeting_id: Uuid,
+    pub description: String,
+    pub owner: String,
+    pub due_on: NaiveDate,
+}
+
+/// Complete an open board action item.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CompleteBoardActionItem {
+    pub action_id: Uuid,
+    pub completed_on: NaiveDate,
+    pub outcome: String,
+}
+
+commands! {
+    /// What can be asked of a board.
+    pub enum Command {
+        Establish(EstablishBoard),
+        AppointMember(AppointBoardMember),
+        StandDownMember(StandDownBoardMember),
+        ScheduleMeeting(ScheduleBoardMeeting),
+        RecordMeetingHeld(RecordBoardMeetingHeld),
+        CancelMeeting(CancelBoardMeeting),
+        PublishMinutes(PublishBoardMinutes),
+        RaiseActionItem(RaiseBoardActionItem),
+        CompleteActionItem(CompleteBoardActionItem),
+    }
 }
 
 /// A member as the board knows them.
@@ -363,11 +411,11 @@ pub fn decide(
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     let today = ctx.now.date_naive();
-    if let Command::Establish {
+    if let Command::Establish(EstablishBoard {
         borough,
         name,
         established_on,
-    } = command
+    }) = command
     {
         if let Some(existing) = &state.borough {
             return Err(DomainError::already_exists("board", existing));
@@ -386,15 +434,17 @@ pub fn decide(
     }
     let borough = state.established()?;
     let event: Event = match command {
-        Command::Establish { .. } => return Err(DomainError::already_exists("board", borough)),
-        Command::AppointMember {
+        Command::Establish(EstablishBoard { .. }) => {
+            return Err(DomainError::already_exists("board", borough));
+        }
+        Command::AppointMember(AppointBoardMember {
             member_id,
             role,
             represents,
             term_start,
             term_end,
             personal,
-        } => {
+        }) => {
             if let Some(m) = state.members.get(&member_id) {
                 return Err(if m.stood_down_on.is_some() {
                     DomainError::already("member", member_id, "stood down")
@@ -417,11 +467,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::StandDownMember {
+        Command::StandDownMember(StandDownBoardMember {
             member_id,
             stood_down_on,
             reason,
-        } => {
+        }) => {
             let m = state
                 .members
                 .get(&member_id)
@@ -438,13 +488,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::ScheduleMeeting {
+        Command::ScheduleMeeting(ScheduleBoardMeeting {
             meeting_id,
             kind,
             scheduled_for,
             venue,
             agenda,
-        } => {
+        }) => {
             if state.meetings.contains_key(&meeting_id) {
                 return Err(DomainError::already_exists("meeting", meeting_id));
             }
@@ -459,13 +509,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordMeetingHeld {
+        Command::RecordMeetingHeld(RecordBoardMeetingHeld {
             meeting_id,
             held_at,
             members_present,
             apologies,
             public_attendance,
-        } => {
+        }) => {
             let meeting = state.meeting(meeting_id)?;
             match meeting.status {
                 MeetingStatus::Held => {
@@ -502,7 +552,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::CancelMeeting { meeting_id, reason } => {
+        Command::CancelMeeting(CancelBoardMeeting { meeting_id, reason }) => {
             let meeting = state.meeting(meeting_id)?;
             if meeting.status != MeetingStatus::Scheduled {
                 return Err(DomainError::already(
@@ -519,11 +569,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::PublishMinutes {
+        Command::PublishMinutes(PublishBoardMinutes {
             meeting_id,
             published_at,
             minutes_ref,
-        } => {
+        }) => {
             let meeting = state.meeting(meeting_id)?;
             let Some(held_at) = meeting.held_at else {
                 return Err(DomainError::invalid_state(
@@ -551,13 +601,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::RaiseActionItem {
+        Command::RaiseActionItem(RaiseBoardActionItem {
             action_id,
             meeting_id,
             description,
             owner,
             due_on,
-        } => {
+        }) => {
             if state.action_items.contains_key(&action_id) {
                 return Err(DomainError::already_exists("action item", action_id));
             }
@@ -583,11 +633,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::CompleteActionItem {
+        Command::CompleteActionItem(CompleteBoardActionItem {
             action_id,
             completed_on,
             outcome,
-        } => {
+        }) => {
             let item = state
                 .action_items
                 .get(&action_id)
@@ -643,24 +693,24 @@ pub(crate) mod tests {
         let mut s = State::default();
         run(
             &mut s,
-            Command::Establish {
+            Command::Establish(EstablishBoard {
                 borough: CAMDEN.into(),
                 name: "Camden Safer Neighbourhood Board".into(),
                 established_on: d(2014, 4, 1),
-            },
+            }),
         )
         .expect("establish");
         for (n, role) in [(1, BoardRole::Chair), (2, BoardRole::Secretary)] {
             run(
                 &mut s,
-                Command::AppointMember {
+                Command::AppointMember(AppointBoardMember {
                     member_id: id(n),
                     role,
                     represents: None,
                     term_start: d(2024, 4, 1),
                     term_end: Some(d(2027, 3, 31)),
                     personal: contact(n, "A Member"),
-                },
+                }),
             )
             .expect("appoint");
         }
@@ -670,24 +720,24 @@ pub(crate) mod tests {
     fn held_meeting(s: &mut State, meeting: Uuid) {
         run(
             s,
-            Command::ScheduleMeeting {
+            Command::ScheduleMeeting(ScheduleBoardMeeting {
                 meeting_id: meeting,
                 kind: MeetingKind::Public,
                 scheduled_for: days_ago(10),
                 venue: "Camden Town Hall".into(),
                 agenda: vec!["Priorities".into()],
-            },
+            }),
         )
         .expect("schedule");
         run(
             s,
-            Command::RecordMeetingHeld {
+            Command::RecordMeetingHeld(RecordBoardMeetingHeld {
                 meeting_id: meeting,
                 held_at: days_ago(10),
                 members_present: vec![id(1)],
                 apologies: vec![id(2)],
                 public_attendance: 14,
-            },
+            }),
         )
         .expect("held");
     }
@@ -699,96 +749,96 @@ pub(crate) mod tests {
         let mut go = |s: &mut State, cmd| all.extend(run(s, cmd).expect("valid command"));
         go(
             &mut s,
-            Command::Establish {
+            Command::Establish(EstablishBoard {
                 borough: CAMDEN.into(),
                 name: "Camden Safer Neighbourhood Board".into(),
                 established_on: d(2014, 4, 1),
-            },
+            }),
         );
         for (n, role) in [(1, BoardRole::Chair), (2, BoardRole::Secretary)] {
             go(
                 &mut s,
-                Command::AppointMember {
+                Command::AppointMember(AppointBoardMember {
                     member_id: id(n),
                     role,
                     represents: Some("Kentish Town ward panel".into()),
                     term_start: d(2024, 4, 1),
                     term_end: Some(d(2027, 3, 31)),
                     personal: contact(n, "A Member"),
-                },
+                }),
             );
         }
         let meeting = id(50);
         go(
             &mut s,
-            Command::ScheduleMeeting {
+            Command::ScheduleMeeting(ScheduleBoardMeeting {
                 meeting_id: meeting,
                 kind: MeetingKind::Public,
                 scheduled_for: days_ago(10),
                 venue: "Camden Town Hall".into(),
                 agenda: vec!["Priorities".into()],
-            },
+            }),
         );
         go(
             &mut s,
-            Command::RecordMeetingHeld {
+            Command::RecordMeetingHeld(RecordBoardMeetingHeld {
                 meeting_id: meeting,
                 held_at: days_ago(10),
                 members_present: vec![id(1)],
                 apologies: vec![id(2)],
                 public_attendance: 14,
-            },
+            }),
         );
         go(
             &mut s,
-            Command::PublishMinutes {
+            Command::PublishMinutes(PublishBoardMinutes {
                 meeting_id: meeting,
                 published_at: days_ago(3),
                 minutes_ref: "https://example.org/minutes/2025-06.pdf".into(),
-            },
+            }),
         );
         go(
             &mut s,
-            Command::RaiseActionItem {
+            Command::RaiseActionItem(RaiseBoardActionItem {
                 action_id: id(60),
                 meeting_id: meeting,
                 description: "Report on knife crime hotspots".into(),
                 owner: "Borough Commander".into(),
                 due_on: d(2025, 9, 1),
-            },
+            }),
         );
         go(
             &mut s,
-            Command::CompleteActionItem {
+            Command::CompleteActionItem(CompleteBoardActionItem {
                 action_id: id(60),
                 completed_on: d(2025, 6, 29),
                 outcome: "Presented at July meeting".into(),
-            },
+            }),
         );
         go(
             &mut s,
-            Command::ScheduleMeeting {
+            Command::ScheduleMeeting(ScheduleBoardMeeting {
                 meeting_id: id(51),
                 kind: MeetingKind::AnnualGeneral,
                 scheduled_for: now() + Duration::days(20),
                 venue: "Online".into(),
                 agenda: vec![],
-            },
+            }),
         );
         go(
             &mut s,
-            Command::CancelMeeting {
+            Command::CancelMeeting(CancelBoardMeeting {
                 meeting_id: id(51),
                 reason: "Clashes with borough election count".into(),
-            },
+            }),
         );
         go(
             &mut s,
-            Command::StandDownMember {
+            Command::StandDownMember(StandDownBoardMember {
                 member_id: id(2),
                 stood_down_on: d(2025, 6, 1),
                 reason: None,
-            },
+            }),
         );
         all
     }
@@ -810,22 +860,22 @@ pub(crate) mod tests {
     fn establishing_needs_a_london_borough_and_happens_once() {
         let err = decide(
             &State::default(),
-            Command::Establish {
+            Command::Establish(EstablishBoard {
                 borough: "E09000099".into(),
                 name: "Nowhere".into(),
                 established_on: d(2014, 1, 1),
-            },
+            }),
             &ctx(),
         );
         assert_eq!(err, Err(DomainError::UnknownBorough("E09000099".into())));
         let s = established();
         let again = decide(
             &s,
-            Command::Establish {
+            Command::Establish(EstablishBoard {
                 borough: CAMDEN.into(),
                 name: "Again".into(),
                 established_on: d(2014, 1, 1),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -838,10 +888,10 @@ pub(crate) mod tests {
     fn commands_on_an_unestablished_board_are_refused() {
         let err = decide(
             &State::default(),
-            Command::CancelMeeting {
+            Command::CancelMeeting(CancelBoardMeeting {
                 meeting_id: id(1),
                 reason: "x".into(),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -855,14 +905,14 @@ pub(crate) mod tests {
         let mut s = established();
         let dup = decide(
             &s,
-            Command::AppointMember {
+            Command::AppointMember(AppointBoardMember {
                 member_id: id(1),
                 role: BoardRole::Member,
                 represents: None,
                 term_start: d(2024, 1, 1),
                 term_end: None,
                 personal: contact(1, "X"),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -871,14 +921,14 @@ pub(crate) mod tests {
         ));
         let backwards = decide(
             &s,
-            Command::AppointMember {
+            Command::AppointMember(AppointBoardMember {
                 member_id: id(3),
                 role: BoardRole::Member,
                 represents: None,
                 term_start: d(2025, 1, 1),
                 term_end: Some(d(2024, 1, 1)),
                 personal: contact(3, "Y"),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -890,11 +940,11 @@ pub(crate) mod tests {
         ));
         let unknown = decide(
             &s,
-            Command::StandDownMember {
+            Command::StandDownMember(StandDownBoardMember {
                 member_id: id(9),
                 stood_down_on: d(2025, 1, 1),
                 reason: None,
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -903,20 +953,20 @@ pub(crate) mod tests {
         ));
         run(
             &mut s,
-            Command::StandDownMember {
+            Command::StandDownMember(StandDownBoardMember {
                 member_id: id(1),
                 stood_down_on: d(2025, 1, 1),
                 reason: None,
-            },
+            }),
         )
         .expect("stand down");
         let twice = decide(
             &s,
-            Command::StandDownMember {
+            Command::StandDownMember(StandDownBoardMember {
                 member_id: id(1),
                 stood_down_on: d(2025, 2, 1),
                 reason: None,
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -930,11 +980,11 @@ pub(crate) mod tests {
         let mut s = established();
         let unknown = decide(
             &s,
-            Command::PublishMinutes {
+            Command::PublishMinutes(PublishBoardMinutes {
                 meeting_id: id(77),
                 published_at: days_ago(1),
                 minutes_ref: "m".into(),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -946,34 +996,34 @@ pub(crate) mod tests {
         ));
         run(
             &mut s,
-            Command::ScheduleMeeting {
+            Command::ScheduleMeeting(ScheduleBoardMeeting {
                 meeting_id: id(70),
                 kind: MeetingKind::Private,
                 scheduled_for: now() + Duration::days(7),
                 venue: "Online".into(),
                 agenda: vec![],
-            },
+            }),
         )
         .expect("schedule");
         let not_held = decide(
             &s,
-            Command::PublishMinutes {
+            Command::PublishMinutes(PublishBoardMinutes {
                 meeting_id: id(70),
                 published_at: days_ago(1),
                 minutes_ref: "m".into(),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(not_held, Err(DomainError::InvalidState { .. })));
         let future = decide(
             &s,
-            Command::RecordMeetingHeld {
+            Command::RecordMeetingHeld(RecordBoardMeetingHeld {
                 meeting_id: id(70),
                 held_at: now() + Duration::days(7),
                 members_present: vec![id(1)],
                 apologies: vec![],
                 public_attendance: 0,
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -985,13 +1035,13 @@ pub(crate) mod tests {
         ));
         let stranger = decide(
             &s,
-            Command::RecordMeetingHeld {
+            Command::RecordMeetingHeld(RecordBoardMeetingHeld {
                 meeting_id: id(70),
                 held_at: days_ago(1),
                 members_present: vec![id(99)],
                 apologies: vec![],
                 public_attendance: 0,
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -1000,21 +1050,21 @@ pub(crate) mod tests {
         ));
         run(
             &mut s,
-            Command::CancelMeeting {
+            Command::CancelMeeting(CancelBoardMeeting {
                 meeting_id: id(70),
                 reason: "Venue unavailable".into(),
-            },
+            }),
         )
         .expect("cancel");
         let held_after_cancel = decide(
             &s,
-            Command::RecordMeetingHeld {
+            Command::RecordMeetingHeld(RecordBoardMeetingHeld {
                 meeting_id: id(70),
                 held_at: days_ago(1),
                 members_present: vec![id(1)],
                 apologies: vec![],
                 public_attendance: 0,
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -1022,11 +1072,11 @@ pub(crate) mod tests {
             Err(DomainError::InvalidState { .. })
         ));
         held_meeting(&mut s, id(71));
-        let minutes = Command::PublishMinutes {
+        let minutes = Command::PublishMinutes(PublishBoardMinutes {
             meeting_id: id(71),
             published_at: days_ago(1),
             minutes_ref: "m".into(),
-        };
+        });
         run(&mut s, minutes.clone()).expect("minutes");
         assert!(matches!(
             decide(&s, minutes, &ctx()),
@@ -1037,13 +1087,13 @@ pub(crate) mod tests {
         ));
         let early = decide(
             &s,
-            Command::RaiseActionItem {
+            Command::RaiseActionItem(RaiseBoardActionItem {
                 action_id: id(80),
                 meeting_id: id(71),
                 description: "d".into(),
                 owner: "o".into(),
                 due_on: d(2020, 1, 1),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -1055,11 +1105,11 @@ pub(crate) mod tests {
         ));
         let unknown_action = decide(
             &s,
-            Command::CompleteActionItem {
+            Command::CompleteActionItem(CompleteBoardActionItem {
                 action_id: id(81),
                 completed_on: d(2025, 6, 1),
                 outcome: "o".into(),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(

@@ -159,6 +159,12 @@ macro_rules! domain_events {
             }
         }
 
+        /// Every command of the domain, aggregate by aggregate: what an API must offer
+        /// (the server's coverage test checks it has one mutation for each).
+        pub const COMMANDS: &[crate::CommandSet] = &[
+            $( crate::CommandSet { aggregate: stringify!($variant), commands: $module::Command::NAMES }, )+
+        ];
+
         /// The current version of every event type, aggregate by aggregate.
         pub fn current_entries() -> Vec<CatalogueEntry> {
             let mut all = Vec::new();
@@ -316,6 +322,55 @@ pub fn markdown_table() -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn every_aggregate_lists_its_commands_once() {
+        let mut names = BTreeSet::new();
+        for set in COMMANDS {
+            assert!(
+                !set.commands.is_empty(),
+                "{} has no commands",
+                set.aggregate
+            );
+            for name in set.commands {
+                assert!(names.insert(*name), "command {name} is listed twice");
+            }
+        }
+        assert_eq!(
+            COMMANDS
+                .iter()
+                .map(|s| s.aggregate)
+                .collect::<BTreeSet<_>>()
+                .len(),
+            COMMANDS.len()
+        );
+        assert!(names.contains("RaiseVictimComplaint"));
+        assert_eq!(
+            victim_complaint::Command::from(victim_complaint::AcknowledgeVictimComplaint {
+                acknowledged_at: chrono::Utc::now(),
+            })
+            .name(),
+            "AcknowledgeVictimComplaint"
+        );
+    }
+
+    #[test]
+    fn aggregates_know_their_own_streams() {
+        use crate::Aggregate;
+        assert!(lcp2::Lcp2::is_own_stream(lcp2::stream_id().as_str()));
+        assert!(!lcp2::Lcp2::is_own_stream("lcp2-2016"));
+        let complaint = victim_complaint::stream_id(uuid::Uuid::nil());
+        assert!(victim_complaint::VictimComplaint::is_own_stream(
+            complaint.as_str()
+        ));
+        assert!(!victim_complaint::VictimComplaint::is_own_stream(
+            "complaint"
+        ));
+        assert!(!victim_complaint::VictimComplaint::is_own_stream(
+            "complaint-"
+        ));
+        assert!(!board::Board::is_own_stream(complaint.as_str()));
+    }
 
     /// One sample of every current event type, from valid histories.
     fn samples() -> Vec<DomainEvent> {

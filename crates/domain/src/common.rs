@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a piece of evidence is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     Minutes,
@@ -19,6 +20,11 @@ pub enum EvidenceKind {
 /// A pointer to the evidence behind a decision (a document, a data extract, minutes): the
 /// evidence itself lives outside the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "EvidenceRefInput")
+)]
 pub struct EvidenceRef {
     pub kind: EvidenceKind,
     /// A URL, document id or file reference.
@@ -49,6 +55,11 @@ pub fn evidence_given(evidence: &[EvidenceRef]) -> Result<(), crate::DomainError
 /// financial year): `2018-07-01..=2018-07-31`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "PeriodInput")
 )]
 pub struct Period {
     /// First day of the period.

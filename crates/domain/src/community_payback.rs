@@ -20,6 +20,7 @@ pub fn stream_id(project_id: Uuid) -> StreamId {
 
 /// Who put the project forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum NominatedBy {
     Board,
@@ -78,31 +79,53 @@ events! {
     }
 }
 
+/// Nominate a local project for Community Payback.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Nominate {
-        project_id: Uuid,
-        borough: BoroughCode,
-        ward: Option<WardCode>,
-        title: String,
-        description: String,
-        nominated_by: NominatedBy,
-        nominated_on: NaiveDate,
-    },
-    Select {
-        selected_on: NaiveDate,
-        provider: String,
-        planned_hours: Option<u32>,
-    },
-    Decline {
-        declined_on: NaiveDate,
-        reason: String,
-    },
-    Complete {
-        completed_on: NaiveDate,
-        hours_worked: u32,
-        outcome_summary: String,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct NominateCommunityPaybackProject {
+    pub project_id: Uuid,
+    pub borough: BoroughCode,
+    pub ward: Option<WardCode>,
+    pub title: String,
+    pub description: String,
+    pub nominated_by: NominatedBy,
+    pub nominated_on: NaiveDate,
+}
+
+/// Record that the probation service selected a nominated project.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SelectCommunityPaybackProject {
+    pub selected_on: NaiveDate,
+    pub provider: String,
+    pub planned_hours: Option<u32>,
+}
+
+/// Record that a nominated project was declined, and why.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct DeclineCommunityPaybackProject {
+    pub declined_on: NaiveDate,
+    pub reason: String,
+}
+
+/// Record that a selected project was completed (hours worked, outcome).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CompleteCommunityPaybackProject {
+    pub completed_on: NaiveDate,
+    pub hours_worked: u32,
+    pub outcome_summary: String,
+}
+
+commands! {
+    /// What can be done with a Community Payback project.
+    pub enum Command {
+        Nominate(NominateCommunityPaybackProject),
+        Select(SelectCommunityPaybackProject),
+        Decline(DeclineCommunityPaybackProject),
+        Complete(CompleteCommunityPaybackProject),
+    }
 }
 
 /// Where a project is.
@@ -162,7 +185,7 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Nominate {
+    if let Command::Nominate(NominateCommunityPaybackProject {
         project_id,
         borough,
         ward,
@@ -170,7 +193,7 @@ pub fn decide(
         description,
         nominated_by,
         nominated_on,
-    } = command
+    }) = command
     {
         if state.project_id.is_some() {
             return Err(DomainError::already_exists(KIND, project_id));
@@ -206,12 +229,14 @@ pub fn decide(
         _ => Ok(()),
     };
     let event: Event = match command {
-        Command::Nominate { .. } => return Err(DomainError::already_exists(KIND, project_id)),
-        Command::Select {
+        Command::Nominate(NominateCommunityPaybackProject { .. }) => {
+            return Err(DomainError::already_exists(KIND, project_id));
+        }
+        Command::Select(SelectCommunityPaybackProject {
             selected_on,
             provider,
             planned_hours,
-        } => {
+        }) => {
             decided()?;
             required("provider", &provider)?;
             if let Some(h) = planned_hours {
@@ -227,10 +252,10 @@ pub fn decide(
             }
             .into()
         }
-        Command::Decline {
+        Command::Decline(DeclineCommunityPaybackProject {
             declined_on,
             reason,
-        } => {
+        }) => {
             decided()?;
             required("reason", &reason)?;
             ordered("nominated_on", &last, "declined_on", &declined_on)?;
@@ -242,11 +267,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::Complete {
+        Command::Complete(CompleteCommunityPaybackProject {
             completed_on,
             hours_worked,
             outcome_summary,
-        } => {
+        }) => {
             match state.status {
                 Status::Selected => {}
                 Status::Completed => {
@@ -288,7 +313,7 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn nominate_project(n: u128) -> Command {
-        Command::Nominate {
+        Command::Nominate(NominateCommunityPaybackProject {
             project_id: id(n),
             borough: CAMDEN.into(),
             ward: Some(CAMDEN_WARD.into()),
@@ -296,7 +321,7 @@ pub(crate) mod tests {
             description: "Fly-tipping and overgrowth used for drug dealing".into(),
             nominated_by: NominatedBy::WardPanel,
             nominated_on: day(60),
-        }
+        })
     }
 
     fn nominate() -> Command {
@@ -304,26 +329,26 @@ pub(crate) mod tests {
     }
 
     fn select(on: i64) -> Command {
-        Command::Select {
+        Command::Select(SelectCommunityPaybackProject {
             selected_on: day(on),
             provider: "London Probation Service".into(),
             planned_hours: Some(120),
-        }
+        })
     }
 
     fn complete(on: i64, hours: u32) -> Command {
-        Command::Complete {
+        Command::Complete(CompleteCommunityPaybackProject {
             completed_on: day(on),
             hours_worked: hours,
             outcome_summary: "Alley cleared; lighting reported to the council".into(),
-        }
+        })
     }
 
     fn decline() -> Command {
-        Command::Decline {
+        Command::Decline(DeclineCommunityPaybackProject {
             declined_on: day(40),
             reason: "Land is privately owned".into(),
-        }
+        })
     }
 
     pub(crate) fn samples() -> Vec<Event> {
@@ -358,7 +383,7 @@ pub(crate) mod tests {
             ))
         );
         let mut wrong_ward = nominate();
-        if let Command::Nominate { ward, .. } = &mut wrong_ward {
+        if let Command::Nominate(NominateCommunityPaybackProject { ward, .. }) = &mut wrong_ward {
             *ward = Some(HACKNEY_WARD.into());
         }
         assert!(matches!(
@@ -366,7 +391,7 @@ pub(crate) mod tests {
             Err(DomainError::WardNotInBorough { .. })
         ));
         let mut untitled = nominate();
-        if let Command::Nominate { title, .. } = &mut untitled {
+        if let Command::Nominate(NominateCommunityPaybackProject { title, .. }) = &mut untitled {
             title.clear();
         }
         assert_eq!(
@@ -374,7 +399,8 @@ pub(crate) mod tests {
             Err(DomainError::Required { field: "title" })
         );
         let mut future = nominate();
-        if let Command::Nominate { nominated_on, .. } = &mut future {
+        if let Command::Nominate(NominateCommunityPaybackProject { nominated_on, .. }) = &mut future
+        {
             *nominated_on = day(-1);
         }
         assert!(matches!(
@@ -411,7 +437,7 @@ pub(crate) mod tests {
             })
         ));
         let mut no_provider = select(45);
-        if let Command::Select { provider, .. } = &mut no_provider {
+        if let Command::Select(SelectCommunityPaybackProject { provider, .. }) = &mut no_provider {
             provider.clear();
         }
         assert_eq!(

@@ -26,6 +26,7 @@ pub fn stream_id(visit_id: Uuid) -> StreamId {
 
 /// Whether the detainee agreed to speak to the visitors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Consent {
     Given,
@@ -34,6 +35,7 @@ pub enum Consent {
 
 /// What the visitors checked with a detainee or by looking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckArea {
     /// Told of their rights and entitlements (PACE Code C), and given the written notice.
@@ -58,6 +60,11 @@ pub enum CheckArea {
 
 /// One thing checked and whether it was found satisfactory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "CheckInput")
+)]
 pub struct Check {
     pub area: CheckArea,
     pub satisfactory: bool,
@@ -65,6 +72,7 @@ pub struct Check {
 
 /// What an issue raised with custody staff is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum IssueCategory {
     Rights,
@@ -113,6 +121,7 @@ impl std::fmt::Display for EscalationTarget {
 
 /// How an issue ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum IssueOutcome {
     /// Put right by custody staff during the visit.
@@ -217,49 +226,81 @@ events! {
     }
 }
 
+/// Log a visit by independent custody visitors to a custody suite.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Log {
-        visit_id: Uuid,
-        suite: String,
-        borough: BoroughCode,
-        visitors: Vec<Uuid>,
-        arrived_at: Timestamp,
-        left_at: Timestamp,
-        access_delay_minutes: u32,
-        detainees_held: u32,
-    },
-    RecordEncounter {
-        encounter_id: Uuid,
-        encountered_at: Timestamp,
-        consent: Consent,
-        checks: Vec<Check>,
-        observations: Option<String>,
-        personal: DetaineeRecord,
-    },
-    RaiseIssue {
-        issue_id: Uuid,
-        encounter_id: Option<Uuid>,
-        category: IssueCategory,
-        description: String,
-        raised_with: String,
-        raised_at: Timestamp,
-    },
-    Escalate {
-        issue_id: Uuid,
-        escalated_to: EscalationTarget,
-        escalated_at: Timestamp,
-        note: Option<String>,
-    },
-    Resolve {
-        issue_id: Uuid,
-        resolved_at: Timestamp,
-        outcome: IssueOutcome,
-        outcome_summary: String,
-    },
-    Close {
-        closed_at: Timestamp,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct LogCustodyVisit {
+    pub visit_id: Uuid,
+    pub suite: String,
+    pub borough: BoroughCode,
+    pub visitors: Vec<Uuid>,
+    pub arrived_at: Timestamp,
+    pub left_at: Timestamp,
+    pub access_delay_minutes: u32,
+    pub detainees_held: u32,
+}
+
+/// Record an encounter with a detainee on a visit (consent and what was checked).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordCustodyVisitEncounter {
+    pub encounter_id: Uuid,
+    pub encountered_at: Timestamp,
+    pub consent: Consent,
+    pub checks: Vec<Check>,
+    pub observations: Option<String>,
+    pub personal: DetaineeRecord,
+}
+
+/// Raise an issue found on a visit with custody staff.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RaiseCustodyVisitIssue {
+    pub issue_id: Uuid,
+    pub encounter_id: Option<Uuid>,
+    pub category: IssueCategory,
+    pub description: String,
+    pub raised_with: String,
+    pub raised_at: Timestamp,
+}
+
+/// Escalate an issue beyond the custody staff on duty.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct EscalateCustodyVisitIssue {
+    pub issue_id: Uuid,
+    pub escalated_to: EscalationTarget,
+    pub escalated_at: Timestamp,
+    pub note: Option<String>,
+}
+
+/// Record how an issue raised on a visit ended.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ResolveCustodyVisitIssue {
+    pub issue_id: Uuid,
+    pub resolved_at: Timestamp,
+    pub outcome: IssueOutcome,
+    pub outcome_summary: String,
+}
+
+/// Close the visit's record (its totals: detainees held, offered a visit, seen; issues raised).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CloseCustodyVisit {
+    pub closed_at: Timestamp,
+}
+
+commands! {
+    /// What independent custody visitors record about a visit.
+    pub enum Command {
+        Log(LogCustodyVisit),
+        RecordEncounter(RecordCustodyVisitEncounter),
+        RaiseIssue(RaiseCustodyVisitIssue),
+        Escalate(EscalateCustodyVisitIssue),
+        Resolve(ResolveCustodyVisitIssue),
+        Close(CloseCustodyVisit),
+    }
 }
 
 /// A detainee encounter as the state keeps it.
@@ -372,7 +413,7 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Log {
+    if let Command::Log(LogCustodyVisit {
         visit_id,
         suite,
         borough,
@@ -381,7 +422,7 @@ pub fn decide(
         left_at,
         access_delay_minutes,
         detainees_held,
-    } = command
+    }) = command
     {
         if state.visit_id.is_some() {
             return Err(DomainError::already_exists(KIND, visit_id));
@@ -452,15 +493,17 @@ pub fn decide(
             .ok_or_else(|| DomainError::unknown("custody visit issue", issue_id))
     };
     let event: Event = match command {
-        Command::Log { .. } => return Err(DomainError::already_exists(KIND, visit_id)),
-        Command::RecordEncounter {
+        Command::Log(LogCustodyVisit { .. }) => {
+            return Err(DomainError::already_exists(KIND, visit_id));
+        }
+        Command::RecordEncounter(RecordCustodyVisitEncounter {
             encounter_id,
             encountered_at,
             consent,
             checks,
             observations,
             personal,
-        } => {
+        }) => {
             open("record a detainee encounter on")?;
             if state.encounters.contains_key(&encounter_id) {
                 return Err(DomainError::already_exists(
@@ -528,14 +571,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::RaiseIssue {
+        Command::RaiseIssue(RaiseCustodyVisitIssue {
             issue_id,
             encounter_id,
             category,
             description,
             raised_with,
             raised_at,
-        } => {
+        }) => {
             open("raise an issue on")?;
             if state.issues.contains_key(&issue_id) {
                 return Err(DomainError::already_exists("custody visit issue", issue_id));
@@ -557,12 +600,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::Escalate {
+        Command::Escalate(EscalateCustodyVisitIssue {
             issue_id,
             escalated_to,
             escalated_at,
             note,
-        } => {
+        }) => {
             let i = issue(issue_id)?;
             if i.resolved.is_some() {
                 return Err(DomainError::already(
@@ -592,12 +635,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::Resolve {
+        Command::Resolve(ResolveCustodyVisitIssue {
             issue_id,
             resolved_at,
             outcome,
             outcome_summary,
-        } => {
+        }) => {
             let i = issue(issue_id)?;
             if i.resolved.is_some() {
                 return Err(DomainError::already(
@@ -625,7 +668,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::Close { closed_at } => {
+        Command::Close(CloseCustodyVisit { closed_at }) => {
             if state.closed_at.is_some() {
                 return Err(DomainError::already(KIND, visit_id, "closed"));
             }
@@ -661,7 +704,7 @@ pub(crate) mod tests {
     }
 
     fn log() -> Command {
-        Command::Log {
+        Command::Log(LogCustodyVisit {
             visit_id: id(1),
             suite: CAMDEN_SUITE.into(),
             borough: CAMDEN.into(),
@@ -670,7 +713,7 @@ pub(crate) mod tests {
             left_at: at(95),
             access_delay_minutes: 10,
             detainees_held: 3,
-        }
+        })
     }
 
     fn detainee(n: u128, crn: &str) -> DetaineeRecord {
@@ -681,7 +724,7 @@ pub(crate) mod tests {
     }
 
     fn encounter(n: u128, crn: &str, consent: Consent) -> Command {
-        Command::RecordEncounter {
+        Command::RecordEncounter(RecordCustodyVisitEncounter {
             encounter_id: id(n),
             encountered_at: at(20 + 10 * n as i64 % 60),
             consent,
@@ -700,18 +743,18 @@ pub(crate) mod tests {
             },
             observations: Some("Had not been offered a meal since arrival".into()),
             personal: detainee(n, crn),
-        }
+        })
     }
 
     fn raise(issue: u128, on: Option<u128>) -> Command {
-        Command::RaiseIssue {
+        Command::RaiseIssue(RaiseCustodyVisitIssue {
             issue_id: id(issue),
             encounter_id: on.map(id),
             category: IssueCategory::FoodAndDrink,
             description: "Detainee not offered a meal in over six hours".into(),
             raised_with: "custody sergeant".into(),
             raised_at: at(60),
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -734,25 +777,25 @@ pub(crate) mod tests {
             encounter(12, "01KD/1240/25", Consent::Declined),
             raise(21, Some(11)),
             raise(22, None),
-            Command::Resolve {
+            Command::Resolve(ResolveCustodyVisitIssue {
                 issue_id: id(21),
                 resolved_at: at(70),
                 outcome: IssueOutcome::ResolvedDuringVisit,
                 outcome_summary: "Meal provided while visitors were present".into(),
-            },
-            Command::Escalate {
+            }),
+            Command::Escalate(EscalateCustodyVisitIssue {
                 issue_id: id(22),
                 escalated_to: EscalationTarget::CustodyInspector,
                 escalated_at: at(90),
                 note: Some("Pattern seen on three visits".into()),
-            },
-            Command::Close { closed_at: at(120) },
-            Command::Resolve {
+            }),
+            Command::Close(CloseCustodyVisit { closed_at: at(120) }),
+            Command::Resolve(ResolveCustodyVisitIssue {
                 issue_id: id(22),
                 resolved_at: days_ago(1),
                 outcome: IssueOutcome::ResolvedAfterFollowUp,
                 outcome_summary: "Meal times added to the custody shift handover".into(),
-            },
+            }),
         ]
         .into_iter()
         .flat_map(|c| run(&mut s, c).expect("valid"))
@@ -789,60 +832,74 @@ pub(crate) mod tests {
             decide(&State::default(), c, &ctx())
         };
         assert_eq!(
-            with(|c| if let Command::Log { suite, .. } = c {
+            with(|c| if let Command::Log(LogCustodyVisit { suite, .. }) = c {
                 *suite = "NOWHERE".into()
             }),
             Err(DomainError::UnknownCustodySuite("NOWHERE".into()))
         );
         assert!(matches!(
-            with(|c| if let Command::Log { borough, .. } = c {
-                *borough = HACKNEY.into()
-            }),
+            with(
+                |c| if let Command::Log(LogCustodyVisit { borough, .. }) = c {
+                    *borough = HACKNEY.into()
+                }
+            ),
             Err(DomainError::SuiteNotInBorough { .. })
         ));
         assert!(matches!(
-            with(|c| if let Command::Log { borough, .. } = c {
-                *borough = "E09000099".into()
-            }),
+            with(
+                |c| if let Command::Log(LogCustodyVisit { borough, .. }) = c {
+                    *borough = "E09000099".into()
+                }
+            ),
             Err(DomainError::UnknownBorough(_))
         ));
         assert_eq!(
-            with(|c| if let Command::Log { visitors, .. } = c {
-                visitors.clear()
-            }),
+            with(
+                |c| if let Command::Log(LogCustodyVisit { visitors, .. }) = c {
+                    visitors.clear()
+                }
+            ),
             Err(DomainError::Required { field: "visitors" })
         );
         assert!(matches!(
-            with(|c| if let Command::Log { visitors, .. } = c {
-                visitors.push(id(501))
-            }),
+            with(
+                |c| if let Command::Log(LogCustodyVisit { visitors, .. }) = c {
+                    visitors.push(id(501))
+                }
+            ),
             Err(DomainError::Invalid {
                 field: "visitors",
                 ..
             })
         ));
         assert!(matches!(
-            with(|c| if let Command::Log { left_at, .. } = c {
-                *left_at = arrived() - Duration::minutes(5)
-            }),
+            with(
+                |c| if let Command::Log(LogCustodyVisit { left_at, .. }) = c {
+                    *left_at = arrived() - Duration::minutes(5)
+                }
+            ),
             Err(DomainError::EndBeforeStart {
                 end_field: "left_at",
                 ..
             })
         ));
         assert!(matches!(
-            with(|c| if let Command::Log { left_at, .. } = c {
-                *left_at = arrived()
-            }),
+            with(
+                |c| if let Command::Log(LogCustodyVisit { left_at, .. }) = c {
+                    *left_at = arrived()
+                }
+            ),
             Err(DomainError::Invalid {
                 field: "left_at",
                 ..
             })
         ));
         assert!(matches!(
-            with(|c| if let Command::Log { left_at, .. } = c {
-                *left_at = now() + Duration::hours(1)
-            }),
+            with(
+                |c| if let Command::Log(LogCustodyVisit { left_at, .. }) = c {
+                    *left_at = now() + Duration::hours(1)
+                }
+            ),
             Err(DomainError::InFuture {
                 field: "left_at",
                 ..
@@ -850,10 +907,10 @@ pub(crate) mod tests {
         ));
         assert_eq!(
             with(|c| {
-                if let Command::Log {
+                if let Command::Log(LogCustodyVisit {
                     access_delay_minutes,
                     ..
-                } = c
+                }) = c
                 {
                     *access_delay_minutes = 96
                 }
@@ -879,7 +936,7 @@ pub(crate) mod tests {
         for cmd in [
             encounter(11, "01KD/1/25", Consent::Given),
             raise(21, None),
-            Command::Close { closed_at: at(100) },
+            Command::Close(CloseCustodyVisit { closed_at: at(100) }),
         ] {
             assert_eq!(
                 decide(&State::default(), cmd, &ctx()),
@@ -899,7 +956,8 @@ pub(crate) mod tests {
             })
         ));
         let mut no_checks = encounter(11, "01KD/1/25", Consent::Given);
-        if let Command::RecordEncounter { checks, .. } = &mut no_checks {
+        if let Command::RecordEncounter(RecordCustodyVisitEncounter { checks, .. }) = &mut no_checks
+        {
             checks.clear();
         }
         assert_eq!(
@@ -907,7 +965,9 @@ pub(crate) mod tests {
             Err(DomainError::Required { field: "checks" })
         );
         let mut declined_checked = encounter(11, "01KD/1/25", Consent::Declined);
-        if let Command::RecordEncounter { checks, .. } = &mut declined_checked {
+        if let Command::RecordEncounter(RecordCustodyVisitEncounter { checks, .. }) =
+            &mut declined_checked
+        {
             checks.push(Check {
                 area: CheckArea::Welfare,
                 satisfactory: true,
@@ -921,7 +981,7 @@ pub(crate) mod tests {
             })
         ));
         let mut twice = encounter(11, "01KD/1/25", Consent::Given);
-        if let Command::RecordEncounter { checks, .. } = &mut twice {
+        if let Command::RecordEncounter(RecordCustodyVisitEncounter { checks, .. }) = &mut twice {
             checks.push(checks[0]);
         }
         assert!(matches!(
@@ -932,7 +992,9 @@ pub(crate) mod tests {
             })
         ));
         let mut outside = encounter(11, "01KD/1/25", Consent::Given);
-        if let Command::RecordEncounter { encountered_at, .. } = &mut outside {
+        if let Command::RecordEncounter(RecordCustodyVisitEncounter { encountered_at, .. }) =
+            &mut outside
+        {
             *encountered_at = at(200);
         }
         assert!(matches!(
@@ -974,7 +1036,11 @@ pub(crate) mod tests {
     #[test]
     fn encounter_and_issue_after_visit_closed() {
         let mut s = logged();
-        run(&mut s, Command::Close { closed_at: at(100) }).expect("close");
+        run(
+            &mut s,
+            Command::Close(CloseCustodyVisit { closed_at: at(100) }),
+        )
+        .expect("close");
         assert_eq!(
             decide(&s, encounter(11, "01KD/1/25", Consent::Given), &ctx()),
             Err(DomainError::invalid_state(
@@ -994,11 +1060,19 @@ pub(crate) mod tests {
             ))
         );
         assert_eq!(
-            decide(&s, Command::Close { closed_at: at(101) }, &ctx()),
+            decide(
+                &s,
+                Command::Close(CloseCustodyVisit { closed_at: at(101) }),
+                &ctx()
+            ),
             Err(DomainError::already("custody visit", id(1), "closed"))
         );
         assert!(matches!(
-            decide(&logged(), Command::Close { closed_at: at(90) }, &ctx()),
+            decide(
+                &logged(),
+                Command::Close(CloseCustodyVisit { closed_at: at(90) }),
+                &ctx()
+            ),
             Err(DomainError::EndBeforeStart {
                 end_field: "closed_at",
                 ..
@@ -1014,7 +1088,7 @@ pub(crate) mod tests {
             Err(DomainError::unknown("detainee encounter", id(11)))
         );
         let mut blank = raise(21, None);
-        if let Command::RaiseIssue { raised_with, .. } = &mut blank {
+        if let Command::RaiseIssue(RaiseCustodyVisitIssue { raised_with, .. }) = &mut blank {
             *raised_with = " ".into();
         }
         assert_eq!(
@@ -1028,21 +1102,23 @@ pub(crate) mod tests {
             decide(&s, raise(21, None), &ctx()),
             Err(DomainError::AlreadyExists { .. })
         ));
-        let escalate = |to: EscalationTarget, when: Timestamp| Command::Escalate {
-            issue_id: id(21),
-            escalated_to: to,
-            escalated_at: when,
-            note: None,
+        let escalate = |to: EscalationTarget, when: Timestamp| {
+            Command::Escalate(EscalateCustodyVisitIssue {
+                issue_id: id(21),
+                escalated_to: to,
+                escalated_at: when,
+                note: None,
+            })
         };
         assert_eq!(
             decide(
                 &s,
-                Command::Escalate {
+                Command::Escalate(EscalateCustodyVisitIssue {
                     issue_id: id(99),
                     escalated_to: EscalationTarget::MetDetention,
                     escalated_at: at(90),
                     note: None
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::unknown("custody visit issue", id(99)))
@@ -1073,11 +1149,13 @@ pub(crate) mod tests {
                 "escalated to Met Detention"
             ))
         );
-        let resolve = |outcome, when| Command::Resolve {
-            issue_id: id(21),
-            resolved_at: when,
-            outcome,
-            outcome_summary: "Fixed".into(),
+        let resolve = |outcome, when| {
+            Command::Resolve(ResolveCustodyVisitIssue {
+                issue_id: id(21),
+                resolved_at: when,
+                outcome,
+                outcome_summary: "Fixed".into(),
+            })
         };
         assert!(matches!(
             decide(

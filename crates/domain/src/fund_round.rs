@@ -41,18 +41,30 @@ events! {
     }
 }
 
+/// Open a round of MOPAC's crime prevention fund with its pot and dates.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Open {
-        round_id: Uuid,
-        name: String,
-        pot_pence: i64,
-        opens_at: Timestamp,
-        closes_at: Timestamp,
-    },
-    Close {
-        closed_at: Timestamp,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct OpenFundRound {
+    pub round_id: Uuid,
+    pub name: String,
+    pub pot_pence: i64,
+    pub opens_at: Timestamp,
+    pub closes_at: Timestamp,
+}
+
+/// Close a fund round (early, or at its closing date).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CloseFundRound {
+    pub closed_at: Timestamp,
+}
+
+commands! {
+    /// What can be done with a prevention-fund round.
+    pub enum Command {
+        Open(OpenFundRound),
+        Close(CloseFundRound),
+    }
 }
 
 /// A round's state; `Default` is "not opened".
@@ -93,13 +105,13 @@ pub fn decide(
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     match command {
-        Command::Open {
+        Command::Open(OpenFundRound {
             round_id,
             name,
             pot_pence,
             opens_at,
             closes_at,
-        } => {
+        }) => {
             if state.round.is_some() {
                 return Err(DomainError::already_exists("fund round", round_id));
             }
@@ -117,7 +129,7 @@ pub fn decide(
                 .into(),
             ])
         }
-        Command::Close { closed_at } => {
+        Command::Close(CloseFundRound { closed_at }) => {
             let round = state
                 .round
                 .as_ref()
@@ -145,13 +157,13 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn open() -> Command {
-        Command::Open {
+        Command::Open(OpenFundRound {
             round_id: id(1),
             name: "Crime Prevention Fund 2025/26".into(),
             pot_pence: 100_000_000,
             opens_at: days_ago(60),
             closes_at: days_ago(10),
-        }
+        })
     }
 
     pub(crate) fn samples() -> Vec<Event> {
@@ -159,9 +171,9 @@ pub(crate) mod tests {
         let mut all = Vec::new();
         for c in [
             open(),
-            Command::Close {
+            Command::Close(CloseFundRound {
                 closed_at: days_ago(10),
-            },
+            }),
         ] {
             let events = decide(&s, c, &ctx()).expect("valid");
             events.iter().for_each(|e| s.apply(e));
@@ -177,9 +189,9 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::Close {
+                Command::Close(CloseFundRound {
                     closed_at: days_ago(1)
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::Already { .. })
@@ -191,20 +203,20 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &State::default(),
-                Command::Close {
+                Command::Close(CloseFundRound {
                     closed_at: days_ago(1)
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::Unknown { .. })
         ));
-        let zero = Command::Open {
+        let zero = Command::Open(OpenFundRound {
             round_id: id(2),
             name: "x".into(),
             pot_pence: 0,
             opens_at: days_ago(1),
             closes_at: days_ago(0),
-        };
+        });
         assert_eq!(
             decide(&State::default(), zero, &ctx()),
             Err(DomainError::NotPositive {
@@ -212,13 +224,13 @@ pub(crate) mod tests {
                 value: 0
             })
         );
-        let backwards = Command::Open {
+        let backwards = Command::Open(OpenFundRound {
             round_id: id(2),
             name: "x".into(),
             pot_pence: 5,
             opens_at: days_ago(1),
             closes_at: days_ago(2),
-        };
+        });
         assert!(matches!(
             decide(&State::default(), backwards, &ctx()),
             Err(DomainError::EndBeforeStart { .. })

@@ -68,31 +68,48 @@ events! {
     }
 }
 
+/// Register an Independent Advisory Group the board oversees.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Register {
-        iag_id: Uuid,
-        borough: Option<BoroughCode>,
-        name: String,
-        focus: String,
-        registered_on: NaiveDate,
-    },
-    ObserveMeeting {
-        meeting_id: Uuid,
-        held_on: NaiveDate,
-        observed_by: Vec<Uuid>,
-        members_present: u32,
-        police_attended: bool,
-        observations: String,
-    },
-    RecordAdvice {
-        advice_id: Uuid,
-        meeting_id: Option<Uuid>,
-        given_on: NaiveDate,
-        given_to: String,
-        topic: String,
-        advice: String,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RegisterIag {
+    pub iag_id: Uuid,
+    pub borough: Option<BoroughCode>,
+    pub name: String,
+    pub focus: String,
+    pub registered_on: NaiveDate,
+}
+
+/// Record that board members observed an IAG meeting.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ObserveIagMeeting {
+    pub meeting_id: Uuid,
+    pub held_on: NaiveDate,
+    pub observed_by: Vec<Uuid>,
+    pub members_present: u32,
+    pub police_attended: bool,
+    pub observations: String,
+}
+
+/// Record advice the IAG gave to the police or another body.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordIagAdvice {
+    pub advice_id: Uuid,
+    pub meeting_id: Option<Uuid>,
+    pub given_on: NaiveDate,
+    pub given_to: String,
+    pub topic: String,
+    pub advice: String,
+}
+
+commands! {
+    /// What is recorded about an Independent Advisory Group.
+    pub enum Command {
+        Register(RegisterIag),
+        ObserveMeeting(ObserveIagMeeting),
+        RecordAdvice(RecordIagAdvice),
+    }
 }
 
 /// An IAG's state; `Default` is "not registered".
@@ -130,13 +147,13 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Register {
+    if let Command::Register(RegisterIag {
         iag_id,
         borough,
         name,
         focus,
         registered_on,
-    } = command
+    }) = command
     {
         if state.iag_id.is_some() {
             return Err(DomainError::already_exists(KIND, iag_id));
@@ -162,15 +179,17 @@ pub fn decide(
         return Err(DomainError::unknown(KIND, "(not registered)"));
     };
     let event: Event = match command {
-        Command::Register { .. } => return Err(DomainError::already_exists(KIND, iag_id)),
-        Command::ObserveMeeting {
+        Command::Register(RegisterIag { .. }) => {
+            return Err(DomainError::already_exists(KIND, iag_id));
+        }
+        Command::ObserveMeeting(ObserveIagMeeting {
             meeting_id,
             held_on,
             observed_by,
             members_present,
             police_attended,
             observations,
-        } => {
+        }) => {
             if state.meetings.contains(&meeting_id) {
                 return Err(DomainError::already_exists("IAG meeting", meeting_id));
             }
@@ -189,14 +208,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordAdvice {
+        Command::RecordAdvice(RecordIagAdvice {
             advice_id,
             meeting_id,
             given_on,
             given_to,
             topic,
             advice,
-        } => {
+        }) => {
             if state.advice.contains(&advice_id) {
                 return Err(DomainError::already_exists("IAG advice", advice_id));
             }
@@ -229,35 +248,35 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn register() -> Command {
-        Command::Register {
+        Command::Register(RegisterIag {
             iag_id: id(1),
             borough: Some(CAMDEN.into()),
             name: "Camden Stop and Search IAG".into(),
             focus: "stop and search".into(),
             registered_on: day(400),
-        }
+        })
     }
 
     fn observe(n: u128, on: i64) -> Command {
-        Command::ObserveMeeting {
+        Command::ObserveMeeting(ObserveIagMeeting {
             meeting_id: id(n),
             held_on: day(on),
             observed_by: vec![id(700)],
             members_present: 9,
             police_attended: true,
             observations: "Good challenge on use of Section 60 authorisations".into(),
-        }
+        })
     }
 
     fn advise(n: u128, meeting: Option<u128>, on: i64) -> Command {
-        Command::RecordAdvice {
+        Command::RecordAdvice(RecordIagAdvice {
             advice_id: id(n),
             meeting_id: meeting.map(id),
             given_on: day(on),
             given_to: "borough commander".into(),
             topic: "Section 60 authorisation after a stabbing".into(),
             advice: "Publish the authorisation and its end time on social media".into(),
-        }
+        })
     }
 
     pub(crate) fn samples() -> Vec<Event> {
@@ -285,7 +304,7 @@ pub(crate) mod tests {
             Err(DomainError::unknown("IAG", "(not registered)"))
         );
         let mut nowhere = register();
-        if let Command::Register { borough, .. } = &mut nowhere {
+        if let Command::Register(RegisterIag { borough, .. }) = &mut nowhere {
             *borough = Some("E09000077".into());
         }
         assert!(matches!(
@@ -293,7 +312,7 @@ pub(crate) mod tests {
             Err(DomainError::UnknownBorough(_))
         ));
         let mut pan_london = register();
-        if let Command::Register { borough, focus, .. } = &mut pan_london {
+        if let Command::Register(RegisterIag { borough, focus, .. }) = &mut pan_london {
             *borough = None;
             focus.clear();
         }
@@ -314,7 +333,7 @@ pub(crate) mod tests {
             })
         ));
         let mut unobserved = observe(10, 30);
-        if let Command::ObserveMeeting { observed_by, .. } = &mut unobserved {
+        if let Command::ObserveMeeting(ObserveIagMeeting { observed_by, .. }) = &mut unobserved {
             observed_by.clear();
         }
         assert_eq!(
@@ -343,7 +362,7 @@ pub(crate) mod tests {
             })
         ));
         let mut blank = advise(20, None, 3);
-        if let Command::RecordAdvice { advice, .. } = &mut blank {
+        if let Command::RecordAdvice(RecordIagAdvice { advice, .. }) = &mut blank {
             advice.clear();
         }
         assert_eq!(

@@ -39,6 +39,7 @@ pub fn stream_id() -> StreamId {
 
 /// What kind of engagement group a member is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum MemberGroupKind {
     /// A borough's Safer Neighbourhood Board (at most one member per borough).
@@ -158,61 +159,98 @@ events! {
     }
 }
 
+/// Record that an engagement group joined LCP2 (or rejoined).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    JoinGroup {
-        group_id: Uuid,
-        name: String,
-        kind: MemberGroupKind,
-        borough: Option<BoroughCode>,
-        joined_on: NaiveDate,
-    },
-    LeaveGroup {
-        group_id: Uuid,
-        left_on: NaiveDate,
-        reason: Option<String>,
-    },
-    HoldChairsForum {
-        forum_id: Uuid,
-        held_on: NaiveDate,
-        groups_represented: Vec<Uuid>,
-        other_attendees: u32,
-        topics: Vec<String>,
-    },
-    DeliverTraining {
-        training_id: Uuid,
-        course: String,
-        delivered_on: NaiveDate,
-        trainees: u32,
-        mentoring: bool,
-        groups: Vec<Uuid>,
-    },
-    PublishDigest {
-        digest_id: Uuid,
-        title: String,
-        published_on: NaiveDate,
-        reference: String,
-        topics: Vec<String>,
-        featured_groups: Vec<Uuid>,
-    },
-    IssueBulletin {
-        year: i32,
-        month: u32,
-        issue_number: u32,
-        issued_on: NaiveDate,
-        headline: String,
-        items: Vec<String>,
-        reference: Option<String>,
-    },
-    CanvassViews {
-        canvass_id: Uuid,
-        topic: String,
-        opened_on: NaiveDate,
-        closed_on: NaiveDate,
-        responses: u32,
-        summary: String,
-        fed_into: Option<String>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct JoinLcp2 {
+    pub group_id: Uuid,
+    pub name: String,
+    pub kind: MemberGroupKind,
+    pub borough: Option<BoroughCode>,
+    pub joined_on: NaiveDate,
+}
+
+/// Record that a member group left LCP2.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct LeaveLcp2 {
+    pub group_id: Uuid,
+    pub left_on: NaiveDate,
+    pub reason: Option<String>,
+}
+
+/// Record a meeting of LCP2's London-wide chairs' forum.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct HoldLcp2ChairsForum {
+    pub forum_id: Uuid,
+    pub held_on: NaiveDate,
+    pub groups_represented: Vec<Uuid>,
+    pub other_attendees: u32,
+    pub topics: Vec<String>,
+}
+
+/// Record training or mentoring LCP2 delivered to member groups.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct DeliverLcp2Training {
+    pub training_id: Uuid,
+    pub course: String,
+    pub delivered_on: NaiveDate,
+    pub trainees: u32,
+    pub mentoring: bool,
+    pub groups: Vec<Uuid>,
+}
+
+/// Publish a digest of best practice in community-police engagement.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct PublishLcp2BestPracticeDigest {
+    pub digest_id: Uuid,
+    pub title: String,
+    pub published_on: NaiveDate,
+    pub reference: String,
+    pub topics: Vec<String>,
+    pub featured_groups: Vec<Uuid>,
+}
+
+/// Issue LCP2's monthly e-bulletin (issue numbers run on from the last one).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct IssueLcp2EBulletin {
+    pub year: i32,
+    pub month: u32,
+    pub issue_number: u32,
+    pub issued_on: NaiveDate,
+    pub headline: String,
+    pub items: Vec<String>,
+    pub reference: Option<String>,
+}
+
+/// Record a canvass of LCP2 members' views on an issue.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CanvassLcp2MembersViews {
+    pub canvass_id: Uuid,
+    pub topic: String,
+    pub opened_on: NaiveDate,
+    pub closed_on: NaiveDate,
+    pub responses: u32,
+    pub summary: String,
+    pub fed_into: Option<String>,
+}
+
+commands! {
+    /// What is recorded in LCP2's records.
+    pub enum Command {
+        JoinGroup(JoinLcp2),
+        LeaveGroup(LeaveLcp2),
+        HoldChairsForum(HoldLcp2ChairsForum),
+        DeliverTraining(DeliverLcp2Training),
+        PublishDigest(PublishLcp2BestPracticeDigest),
+        IssueBulletin(IssueLcp2EBulletin),
+        CanvassViews(CanvassLcp2MembersViews),
+    }
 }
 
 /// A member group as LCP2 knows it.
@@ -316,7 +354,7 @@ impl State {
     }
 }
 
-aggregate!(Lcp2, "lcp2");
+aggregate!(Lcp2, "lcp2", singleton);
 
 const GROUP: &str = "LCP2 member group";
 
@@ -331,13 +369,13 @@ pub fn decide(
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     let event: Event = match command {
-        Command::JoinGroup {
+        Command::JoinGroup(JoinLcp2 {
             group_id,
             name,
             kind,
             borough,
             joined_on,
-        } => {
+        }) => {
             let known = state.groups.get(&group_id);
             if known.is_some_and(|g| g.membership.is_current()) {
                 return Err(DomainError::already(GROUP, group_id, "a member"));
@@ -381,11 +419,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::LeaveGroup {
+        Command::LeaveGroup(LeaveLcp2 {
             group_id,
             left_on,
             reason,
-        } => {
+        }) => {
             let group = state
                 .groups
                 .get(&group_id)
@@ -405,13 +443,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::HoldChairsForum {
+        Command::HoldChairsForum(HoldLcp2ChairsForum {
             forum_id,
             held_on,
             groups_represented,
             other_attendees,
             topics,
-        } => {
+        }) => {
             if state.forums.contains(&forum_id) {
                 return Err(DomainError::already_exists("LCP2 chairs' forum", forum_id));
             }
@@ -429,14 +467,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::DeliverTraining {
+        Command::DeliverTraining(DeliverLcp2Training {
             training_id,
             course,
             delivered_on,
             trainees,
             mentoring,
             groups,
-        } => {
+        }) => {
             if state.trainings.contains(&training_id) {
                 return Err(DomainError::already_exists("LCP2 training", training_id));
             }
@@ -463,14 +501,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::PublishDigest {
+        Command::PublishDigest(PublishLcp2BestPracticeDigest {
             digest_id,
             title,
             published_on,
             reference,
             topics,
             featured_groups,
-        } => {
+        }) => {
             if state.digests.contains(&digest_id) {
                 return Err(DomainError::already_exists(
                     "LCP2 best-practice digest",
@@ -493,7 +531,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::IssueBulletin {
+        Command::IssueBulletin(IssueLcp2EBulletin {
             year,
             month,
             issue_number,
@@ -501,7 +539,7 @@ pub fn decide(
             headline,
             items,
             reference,
-        } => {
+        }) => {
             if !(1..=12).contains(&month) {
                 return Err(DomainError::invalid(
                     "month",
@@ -573,7 +611,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::CanvassViews {
+        Command::CanvassViews(CanvassLcp2MembersViews {
             canvass_id,
             topic,
             opened_on,
@@ -581,7 +619,7 @@ pub fn decide(
             responses,
             summary,
             fed_into,
-        } => {
+        }) => {
             if state.canvasses.contains(&canvass_id) {
                 return Err(DomainError::already_exists("LCP2 canvass", canvass_id));
             }
@@ -614,13 +652,13 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn join(n: u128, kind: MemberGroupKind, borough: Option<&str>, on: i64) -> Command {
-        Command::JoinGroup {
+        Command::JoinGroup(JoinLcp2 {
             group_id: id(n),
             name: format!("Member group {n}"),
             kind,
             borough: borough.map(Into::into),
             joined_on: day(on),
-        }
+        })
     }
 
     fn camden_snb() -> Command {
@@ -632,15 +670,15 @@ pub(crate) mod tests {
     }
 
     fn leave(n: u128, on: i64) -> Command {
-        Command::LeaveGroup {
+        Command::LeaveGroup(LeaveLcp2 {
             group_id: id(n),
             left_on: day(on),
             reason: Some("Board reconstituted".into()),
-        }
+        })
     }
 
     fn forum(n: u128, on: i64, groups: &[u128]) -> Command {
-        Command::HoldChairsForum {
+        Command::HoldChairsForum(HoldLcp2ChairsForum {
             forum_id: id(n),
             held_on: day(on),
             groups_represented: groups.iter().copied().map(id).collect(),
@@ -649,33 +687,33 @@ pub(crate) mod tests {
                 "MOPAC funding for SNBs next year".into(),
                 "Section 60 authorisations".into(),
             ],
-        }
+        })
     }
 
     fn training(n: u128, on: i64, trainees: u32, groups: &[u128]) -> Command {
-        Command::DeliverTraining {
+        Command::DeliverTraining(DeliverLcp2Training {
             training_id: id(n),
             course: "Chairing a public SNB meeting".into(),
             delivered_on: day(on),
             trainees,
             mentoring: true,
             groups: groups.iter().copied().map(id).collect(),
-        }
+        })
     }
 
     fn digest(n: u128, on: i64) -> Command {
-        Command::PublishDigest {
+        Command::PublishDigest(PublishLcp2BestPracticeDigest {
             digest_id: id(n),
             title: "Running ward panels that reach young people".into(),
             published_on: day(on),
             reference: "https://lcp2.example/digest/2025-1".into(),
             topics: vec!["ward panels".into(), "youth engagement".into()],
             featured_groups: vec![id(1)],
-        }
+        })
     }
 
     fn bulletin(year: i32, month: u32, issue: u32, on: NaiveDate) -> Command {
-        Command::IssueBulletin {
+        Command::IssueBulletin(IssueLcp2EBulletin {
             year,
             month,
             issue_number: issue,
@@ -683,7 +721,7 @@ pub(crate) mod tests {
             headline: "MOPAC consults on the Police and Crime Plan".into(),
             items: vec!["Police and Crime Plan consultation".into()],
             reference: Some("https://lcp2.example/bulletin".into()),
-        }
+        })
     }
 
     fn d(y: i32, m: u32, dd: u32) -> NaiveDate {
@@ -691,7 +729,7 @@ pub(crate) mod tests {
     }
 
     fn canvass(n: u128) -> Command {
-        Command::CanvassViews {
+        Command::CanvassViews(CanvassLcp2MembersViews {
             canvass_id: id(n),
             topic: "Proposed closure of front counters".into(),
             opened_on: day(60),
@@ -699,7 +737,7 @@ pub(crate) mod tests {
             responses: 21,
             summary: "Most boards oppose closures without a public consultation".into(),
             fed_into: Some("MOPAC public access strategy consultation".into()),
-        }
+        })
     }
 
     fn full_history() -> Vec<Command> {
@@ -775,7 +813,7 @@ pub(crate) mod tests {
             Err(DomainError::UnknownBorough(_))
         ));
         let mut unnamed = pan_london_iag();
-        if let Command::JoinGroup { name, .. } = &mut unnamed {
+        if let Command::JoinGroup(JoinLcp2 { name, .. }) = &mut unnamed {
             name.clear();
         }
         assert_eq!(
@@ -826,7 +864,7 @@ pub(crate) mod tests {
             })
         ));
         let mut blank_reason = leave(1, 10);
-        if let Command::LeaveGroup { reason, .. } = &mut blank_reason {
+        if let Command::LeaveGroup(LeaveLcp2 { reason, .. }) = &mut blank_reason {
             *reason = Some(" ".into());
         }
         assert_eq!(
@@ -884,7 +922,7 @@ pub(crate) mod tests {
             })
         ));
         let mut blank_topic = forum(10, 100, &[1]);
-        if let Command::HoldChairsForum { topics, .. } = &mut blank_topic {
+        if let Command::HoldChairsForum(HoldLcp2ChairsForum { topics, .. }) = &mut blank_topic {
             topics.push(String::new());
         }
         assert_eq!(
@@ -918,7 +956,7 @@ pub(crate) mod tests {
             Err(DomainError::unknown("LCP2 member group", id(7)))
         );
         let mut no_course = training(20, 90, 5, &[]);
-        if let Command::DeliverTraining { course, .. } = &mut no_course {
+        if let Command::DeliverTraining(DeliverLcp2Training { course, .. }) = &mut no_course {
             course.clear();
         }
         assert_eq!(
@@ -932,7 +970,9 @@ pub(crate) mod tests {
         );
 
         let mut no_reference = digest(30, 80);
-        if let Command::PublishDigest { reference, .. } = &mut no_reference {
+        if let Command::PublishDigest(PublishLcp2BestPracticeDigest { reference, .. }) =
+            &mut no_reference
+        {
             reference.clear();
         }
         assert_eq!(
@@ -956,7 +996,8 @@ pub(crate) mod tests {
         );
 
         let mut no_responses = canvass(40);
-        if let Command::CanvassViews { responses, .. } = &mut no_responses {
+        if let Command::CanvassViews(CanvassLcp2MembersViews { responses, .. }) = &mut no_responses
+        {
             *responses = 0;
         }
         assert_eq!(
@@ -967,7 +1008,7 @@ pub(crate) mod tests {
             })
         );
         let mut backwards = canvass(40);
-        if let Command::CanvassViews { closed_on, .. } = &mut backwards {
+        if let Command::CanvassViews(CanvassLcp2MembersViews { closed_on, .. }) = &mut backwards {
             *closed_on = day(61);
         }
         assert!(matches!(
@@ -978,7 +1019,7 @@ pub(crate) mod tests {
             })
         ));
         let mut still_open = canvass(40);
-        if let Command::CanvassViews { closed_on, .. } = &mut still_open {
+        if let Command::CanvassViews(CanvassLcp2MembersViews { closed_on, .. }) = &mut still_open {
             *closed_on = day(-7);
         }
         assert!(matches!(
@@ -989,7 +1030,7 @@ pub(crate) mod tests {
             })
         ));
         let mut no_summary = canvass(40);
-        if let Command::CanvassViews { summary, .. } = &mut no_summary {
+        if let Command::CanvassViews(CanvassLcp2MembersViews { summary, .. }) = &mut no_summary {
             summary.clear();
         }
         assert_eq!(
@@ -1030,7 +1071,7 @@ pub(crate) mod tests {
         ));
         assert!(decide(&empty, bulletin(2025, 6, 1, d(2025, 5, 28)), &ctx()).is_ok());
         let mut no_items = bulletin(2025, 5, 1, d(2025, 5, 1));
-        if let Command::IssueBulletin { items, .. } = &mut no_items {
+        if let Command::IssueBulletin(IssueLcp2EBulletin { items, .. }) = &mut no_items {
             items.clear();
         }
         assert_eq!(
@@ -1038,7 +1079,7 @@ pub(crate) mod tests {
             Err(DomainError::Required { field: "items" })
         );
         let mut no_headline = bulletin(2025, 5, 1, d(2025, 5, 1));
-        if let Command::IssueBulletin { headline, .. } = &mut no_headline {
+        if let Command::IssueBulletin(IssueLcp2EBulletin { headline, .. }) = &mut no_headline {
             headline.clear();
         }
         assert_eq!(

@@ -82,9 +82,69 @@ macro_rules! events {
     };
 }
 
+/// Declare an aggregate's `Command` enum over one named struct per command:
+///
+/// ```ignore
+/// commands! {
+///     /// What can be done with a complaint.
+///     pub enum Command {
+///         Raise(RaiseVictimComplaint),
+///         Acknowledge(AcknowledgeVictimComplaint),
+///     }
+/// }
+/// ```
+///
+/// Each struct is the command's input in the domain's words (with the `graphql` feature it
+/// is also a GraphQL input type of the same name). Generates the enum, `From<Struct>` for
+/// each variant, [`Command::NAMES`](crate::victim_complaint::Command::NAMES) (every command
+/// name, in order) and `Command::name`.
+macro_rules! commands {
+    (
+        $(#[$meta:meta])*
+        pub enum Command {
+            $( $variant:ident($body:ident), )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Command {
+            $( #[doc = concat!("See [`", stringify!($body), "`].")] $variant($body), )+
+        }
+
+        impl Command {
+            /// The name of every command of this aggregate (its struct's name), in order.
+            pub const NAMES: &'static [&'static str] = &[ $( stringify!($body), )+ ];
+
+            /// This command's name (its struct's name).
+            pub fn name(&self) -> &'static str {
+                match self { $( Self::$variant(_) => stringify!($body), )+ }
+            }
+        }
+
+        $(
+            impl From<$body> for Command {
+                fn from(command: $body) -> Self {
+                    Self::$variant(command)
+                }
+            }
+        )+
+    };
+}
+
 /// Implement [`crate::Aggregate`] for a module's marker type from its `State::apply` and `decide`.
 macro_rules! aggregate {
+    ($marker:ident, $kind:literal, singleton) => {
+        aggregate!(@impl $marker, $kind, {
+            /// This aggregate has one stream, named exactly [`crate::Aggregate::KIND`].
+            fn is_own_stream(stream: &str) -> bool {
+                stream == $kind
+            }
+        });
+    };
     ($marker:ident, $kind:literal) => {
+        aggregate!(@impl $marker, $kind, {});
+    };
+    (@impl $marker:ident, $kind:literal, { $($extra:item)* }) => {
         /// Marker type implementing [`crate::Aggregate`] for this module.
         #[derive(Debug, Clone, Copy, Default)]
         pub struct $marker;
@@ -94,6 +154,8 @@ macro_rules! aggregate {
             type State = State;
             type Command = Command;
             type Event = Event;
+
+            $($extra)*
 
             fn apply(state: &mut State, event: &Event) {
                 state.apply(event);

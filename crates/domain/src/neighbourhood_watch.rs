@@ -23,6 +23,7 @@ pub fn stream_id(scheme_id: Uuid) -> StreamId {
 
 /// What kind of support was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum SupportKind {
     /// A grant (its amount in `amount_pence`).
@@ -68,24 +69,36 @@ events! {
     }
 }
 
+/// Register a Neighbourhood Watch scheme in a borough (and ward).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Register {
-        scheme_id: Uuid,
-        borough: BoroughCode,
-        ward: Option<WardCode>,
-        name: String,
-        households: u32,
-        registered_on: NaiveDate,
-        personal: Option<ContactDetails>,
-    },
-    GiveSupport {
-        support_id: Uuid,
-        given_on: NaiveDate,
-        kind: SupportKind,
-        amount_pence: Option<i64>,
-        description: String,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RegisterNeighbourhoodWatchScheme {
+    pub scheme_id: Uuid,
+    pub borough: BoroughCode,
+    pub ward: Option<WardCode>,
+    pub name: String,
+    pub households: u32,
+    pub registered_on: NaiveDate,
+    pub personal: Option<ContactDetails>,
+}
+
+/// Record support (a grant, training, materials...) given to a scheme.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct GiveNeighbourhoodWatchSupport {
+    pub support_id: Uuid,
+    pub given_on: NaiveDate,
+    pub kind: SupportKind,
+    pub amount_pence: Option<i64>,
+    pub description: String,
+}
+
+commands! {
+    /// What is recorded about a Neighbourhood Watch scheme.
+    pub enum Command {
+        Register(RegisterNeighbourhoodWatchScheme),
+        GiveSupport(GiveNeighbourhoodWatchSupport),
+    }
 }
 
 /// A scheme's state; `Default` is "not registered".
@@ -122,7 +135,7 @@ pub fn decide(
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     match command {
-        Command::Register {
+        Command::Register(RegisterNeighbourhoodWatchScheme {
             scheme_id,
             borough,
             ward,
@@ -130,7 +143,7 @@ pub fn decide(
             households,
             registered_on,
             personal,
-        } => {
+        }) => {
             if state.scheme_id.is_some() {
                 return Err(DomainError::already_exists(KIND, scheme_id));
             }
@@ -157,13 +170,13 @@ pub fn decide(
                 .into(),
             ])
         }
-        Command::GiveSupport {
+        Command::GiveSupport(GiveNeighbourhoodWatchSupport {
             support_id,
             given_on,
             kind,
             amount_pence,
             description,
-        } => {
+        }) => {
             let (Some(scheme_id), Some(registered_on)) = (state.scheme_id, state.registered_on)
             else {
                 return Err(DomainError::unknown(KIND, "(not registered)"));
@@ -210,7 +223,7 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn register() -> Command {
-        Command::Register {
+        Command::Register(RegisterNeighbourhoodWatchScheme {
             scheme_id: id(1),
             borough: CAMDEN.into(),
             ward: Some(CAMDEN_WARD.into()),
@@ -223,17 +236,17 @@ pub(crate) mod tests {
                 email: Some("coordinator@example.org".into()),
                 phone: None,
             }),
-        }
+        })
     }
 
     fn support(n: u128, kind: SupportKind, amount: Option<i64>) -> Command {
-        Command::GiveSupport {
+        Command::GiveSupport(GiveNeighbourhoodWatchSupport {
             support_id: id(n),
             given_on: day(20),
             kind,
             amount_pence: amount,
             description: "Property-marking kits for the street".into(),
-        }
+        })
     }
 
     pub(crate) fn samples() -> Vec<Event> {
@@ -267,7 +280,7 @@ pub(crate) mod tests {
             ))
         );
         let mut wrong_ward = register();
-        if let Command::Register { ward, .. } = &mut wrong_ward {
+        if let Command::Register(RegisterNeighbourhoodWatchScheme { ward, .. }) = &mut wrong_ward {
             *ward = Some(HACKNEY_WARD.into());
         }
         assert!(matches!(
@@ -275,7 +288,9 @@ pub(crate) mod tests {
             Err(DomainError::WardNotInBorough { .. })
         ));
         let mut no_households = register();
-        if let Command::Register { households, .. } = &mut no_households {
+        if let Command::Register(RegisterNeighbourhoodWatchScheme { households, .. }) =
+            &mut no_households
+        {
             *households = 0;
         }
         assert_eq!(
@@ -311,7 +326,7 @@ pub(crate) mod tests {
             })
         ));
         let mut early = support(10, SupportKind::Training, None);
-        if let Command::GiveSupport { given_on, .. } = &mut early {
+        if let Command::GiveSupport(GiveNeighbourhoodWatchSupport { given_on, .. }) = &mut early {
             *given_on = day(301);
         }
         assert!(matches!(

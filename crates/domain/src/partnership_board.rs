@@ -28,6 +28,7 @@ use crate::{DecisionContext, DomainError};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PanLondonBoard {
     /// The London Community Safety Partnership.
@@ -190,65 +191,107 @@ events! {
     }
 }
 
+/// Constitute a pan-London partnership board (LCSP or LCRB).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Constitute {
-        board: PanLondonBoard,
-        constituted_on: NaiveDate,
-        terms_of_reference: String,
-        chair_role: Option<String>,
-        predecessor: Option<String>,
-    },
-    JoinAgency {
-        agency_id: Uuid,
-        agency: String,
-        representative_role: String,
-        joined_on: NaiveDate,
-    },
-    LeaveAgency {
-        agency_id: Uuid,
-        left_on: NaiveDate,
-        reason: Option<String>,
-    },
-    RecordMeeting {
-        meeting_id: Uuid,
-        held_on: NaiveDate,
-        agencies_present: Vec<Uuid>,
-        agenda: Vec<String>,
-        minutes_reference: Option<String>,
-    },
-    AgreeTheme {
-        theme_id: Uuid,
-        title: String,
-        description: String,
-        period: Option<Period>,
-        agreed_on: NaiveDate,
-        meeting_id: Option<Uuid>,
-        evidence: Vec<EvidenceRef>,
-    },
-    AdoptTermsOfReference {
-        version: u32,
-        reference: String,
-        adopted_on: NaiveDate,
-        meeting_id: Option<Uuid>,
-        changes: Option<String>,
-    },
-    PublishWorkPlan {
-        year: i32,
-        published_on: NaiveDate,
-        reference: String,
-        themes: Vec<Uuid>,
-        summary: String,
-    },
-    MakeRepresentation {
-        representation_id: Uuid,
-        made_on: NaiveDate,
-        made_to: String,
-        subject: String,
-        summary: String,
-        meeting_id: Option<Uuid>,
-        reference: Option<String>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ConstitutePartnershipBoard {
+    pub board: PanLondonBoard,
+    pub constituted_on: NaiveDate,
+    pub terms_of_reference: String,
+    pub chair_role: Option<String>,
+    pub predecessor: Option<String>,
+}
+
+/// Record that an agency joined the partnership board.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct JoinPartnershipBoard {
+    pub agency_id: Uuid,
+    pub agency: String,
+    pub representative_role: String,
+    pub joined_on: NaiveDate,
+}
+
+/// Record that a member agency left the partnership board.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct LeavePartnershipBoard {
+    pub agency_id: Uuid,
+    pub left_on: NaiveDate,
+    pub reason: Option<String>,
+}
+
+/// Record a meeting of the partnership board.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordPartnershipBoardMeeting {
+    pub meeting_id: Uuid,
+    pub held_on: NaiveDate,
+    pub agencies_present: Vec<Uuid>,
+    pub agenda: Vec<String>,
+    pub minutes_reference: Option<String>,
+}
+
+/// Agree a theme of the partnership board's work, with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AgreePartnershipBoardTheme {
+    pub theme_id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub period: Option<Period>,
+    pub agreed_on: NaiveDate,
+    pub meeting_id: Option<Uuid>,
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// Adopt a new version of the partnership board's terms of reference.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AdoptPartnershipBoardTermsOfReference {
+    pub version: u32,
+    pub reference: String,
+    pub adopted_on: NaiveDate,
+    pub meeting_id: Option<Uuid>,
+    pub changes: Option<String>,
+}
+
+/// Publish the partnership board's work plan for a year.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct PublishPartnershipBoardWorkPlan {
+    pub year: i32,
+    pub published_on: NaiveDate,
+    pub reference: String,
+    pub themes: Vec<Uuid>,
+    pub summary: String,
+}
+
+/// Record a representation the partnership board made to a body.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct MakePartnershipBoardRepresentation {
+    pub representation_id: Uuid,
+    pub made_on: NaiveDate,
+    pub made_to: String,
+    pub subject: String,
+    pub summary: String,
+    pub meeting_id: Option<Uuid>,
+    pub reference: Option<String>,
+}
+
+commands! {
+    /// What is recorded about a pan-London partnership board.
+    pub enum Command {
+        Constitute(ConstitutePartnershipBoard),
+        JoinAgency(JoinPartnershipBoard),
+        LeaveAgency(LeavePartnershipBoard),
+        RecordMeeting(RecordPartnershipBoardMeeting),
+        AgreeTheme(AgreePartnershipBoardTheme),
+        AdoptTermsOfReference(AdoptPartnershipBoardTermsOfReference),
+        PublishWorkPlan(PublishPartnershipBoardWorkPlan),
+        MakeRepresentation(MakePartnershipBoardRepresentation),
+    }
 }
 
 /// A member agency as the board knows it.
@@ -403,13 +446,13 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Constitute {
+    if let Command::Constitute(ConstitutePartnershipBoard {
         board,
         constituted_on,
         terms_of_reference,
         chair_role,
         predecessor,
-    } = command
+    }) = command
     {
         if let Some(existing) = state.board {
             return Err(DomainError::already_exists(KIND, existing));
@@ -438,13 +481,15 @@ pub fn decide(
         ctx.not_future_day(field, day)
     };
     let event: Event = match command {
-        Command::Constitute { .. } => return Err(DomainError::already_exists(KIND, board)),
-        Command::JoinAgency {
+        Command::Constitute(ConstitutePartnershipBoard { .. }) => {
+            return Err(DomainError::already_exists(KIND, board));
+        }
+        Command::JoinAgency(JoinPartnershipBoard {
             agency_id,
             agency,
             representative_role,
             joined_on,
-        } => {
+        }) => {
             let known = state.agencies.get(&agency_id);
             if known.is_some_and(|a| a.membership.is_current()) {
                 return Err(DomainError::already(AGENCY, agency_id, "a member"));
@@ -471,11 +516,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::LeaveAgency {
+        Command::LeaveAgency(LeavePartnershipBoard {
             agency_id,
             left_on,
             reason,
-        } => {
+        }) => {
             let agency = state
                 .agencies
                 .get(&agency_id)
@@ -494,13 +539,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordMeeting {
+        Command::RecordMeeting(RecordPartnershipBoardMeeting {
             meeting_id,
             held_on,
             agencies_present,
             agenda,
             minutes_reference,
-        } => {
+        }) => {
             if state.meetings.contains_key(&meeting_id) {
                 return Err(DomainError::already_exists(MEETING, meeting_id));
             }
@@ -526,7 +571,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::AgreeTheme {
+        Command::AgreeTheme(AgreePartnershipBoardTheme {
             theme_id,
             title,
             description,
@@ -534,7 +579,7 @@ pub fn decide(
             agreed_on,
             meeting_id,
             evidence,
-        } => {
+        }) => {
             if state.themes.contains_key(&theme_id) {
                 return Err(DomainError::already_exists(THEME, theme_id));
             }
@@ -568,13 +613,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::AdoptTermsOfReference {
+        Command::AdoptTermsOfReference(AdoptPartnershipBoardTermsOfReference {
             version,
             reference,
             adopted_on,
             meeting_id,
             changes,
-        } => {
+        }) => {
             positive("version", i64::from(version))?;
             if let Some(current) = &state.terms_of_reference {
                 if version <= current.version {
@@ -607,13 +652,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::PublishWorkPlan {
+        Command::PublishWorkPlan(PublishPartnershipBoardWorkPlan {
             year,
             published_on,
             reference,
             themes,
             summary,
-        } => {
+        }) => {
             if state.work_plans.contains(&year) {
                 return Err(DomainError::already(
                     "partnership board work plan",
@@ -655,7 +700,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::MakeRepresentation {
+        Command::MakeRepresentation(MakePartnershipBoardRepresentation {
             representation_id,
             made_on,
             made_to,
@@ -663,7 +708,7 @@ pub fn decide(
             summary,
             meeting_id,
             reference,
-        } => {
+        }) => {
             if state.representations.contains(&representation_id) {
                 return Err(DomainError::already_exists(
                     "partnership board representation",
@@ -705,44 +750,44 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn constitute() -> Command {
-        Command::Constitute {
+        Command::Constitute(ConstitutePartnershipBoard {
             board: PanLondonBoard::Lcsp,
             constituted_on: day(1000),
             terms_of_reference: "LCSP/ToR/2006".into(),
             chair_role: Some("Deputy Commissioner, Metropolitan Police Service".into()),
             predecessor: Some("London Crime Reduction Delivery Board".into()),
-        }
+        })
     }
 
     fn join(n: u128, agency: &str, on: i64) -> Command {
-        Command::JoinAgency {
+        Command::JoinAgency(JoinPartnershipBoard {
             agency_id: id(n),
             agency: agency.into(),
             representative_role: "Chief Executive".into(),
             joined_on: day(on),
-        }
+        })
     }
 
     fn leave(n: u128, on: i64) -> Command {
-        Command::LeaveAgency {
+        Command::LeaveAgency(LeavePartnershipBoard {
             agency_id: id(n),
             left_on: day(on),
             reason: None,
-        }
+        })
     }
 
     fn meet(n: u128, on: i64, present: &[u128]) -> Command {
-        Command::RecordMeeting {
+        Command::RecordMeeting(RecordPartnershipBoardMeeting {
             meeting_id: id(n),
             held_on: day(on),
             agencies_present: present.iter().copied().map(id).collect(),
             agenda: vec!["Key themes for the year".into()],
             minutes_reference: Some("LCSP/minutes/2025-03".into()),
-        }
+        })
     }
 
     fn theme(n: u128, title: &str, meeting: Option<u128>, on: i64) -> Command {
-        Command::AgreeTheme {
+        Command::AgreeTheme(AgreePartnershipBoardTheme {
             theme_id: id(n),
             title: title.into(),
             description: "Reduce street robbery of young people".into(),
@@ -753,7 +798,7 @@ pub(crate) mod tests {
                 EvidenceKind::ConsultationResponse,
                 "LCSP consultation 2025",
             )],
-        }
+        })
     }
 
     fn financial_year(starting: i32) -> Period {
@@ -762,27 +807,27 @@ pub(crate) mod tests {
     }
 
     fn adopt(version: u32, meeting: Option<u128>, on: i64) -> Command {
-        Command::AdoptTermsOfReference {
+        Command::AdoptTermsOfReference(AdoptPartnershipBoardTermsOfReference {
             version,
             reference: format!("LCSP/ToR/v{version}"),
             adopted_on: day(on),
             meeting_id: meeting.map(id),
             changes: Some("Adds the Youth Justice Board".into()),
-        }
+        })
     }
 
     fn plan(year: i32, on: i64, themes: &[u128]) -> Command {
-        Command::PublishWorkPlan {
+        Command::PublishWorkPlan(PublishPartnershipBoardWorkPlan {
             year,
             published_on: day(on),
             reference: format!("LCSP/work-plan/{year}"),
             themes: themes.iter().copied().map(id).collect(),
             summary: "Delivering the key themes with local partnerships".into(),
-        }
+        })
     }
 
     fn represent(n: u128, meeting: Option<u128>, on: i64) -> Command {
-        Command::MakeRepresentation {
+        Command::MakeRepresentation(MakePartnershipBoardRepresentation {
             representation_id: id(n),
             made_on: day(on),
             made_to: "Home Office".into(),
@@ -790,7 +835,7 @@ pub(crate) mod tests {
             summary: "London partnerships need a regional tier".into(),
             meeting_id: meeting.map(id),
             reference: None,
-        }
+        })
     }
 
     fn full_history() -> Vec<Command> {
@@ -841,9 +886,9 @@ pub(crate) mod tests {
             ))
         );
         let mut no_tor = constitute();
-        if let Command::Constitute {
+        if let Command::Constitute(ConstitutePartnershipBoard {
             terms_of_reference, ..
-        } = &mut no_tor
+        }) = &mut no_tor
         {
             terms_of_reference.clear();
         }
@@ -854,7 +899,8 @@ pub(crate) mod tests {
             })
         );
         let mut blank_chair = constitute();
-        if let Command::Constitute { chair_role, .. } = &mut blank_chair {
+        if let Command::Constitute(ConstitutePartnershipBoard { chair_role, .. }) = &mut blank_chair
+        {
             *chair_role = Some(String::new());
         }
         assert_eq!(
@@ -864,7 +910,8 @@ pub(crate) mod tests {
             })
         );
         let mut future = constitute();
-        if let Command::Constitute { constituted_on, .. } = &mut future {
+        if let Command::Constitute(ConstitutePartnershipBoard { constituted_on, .. }) = &mut future
+        {
             *constituted_on = day(-1);
         }
         assert!(matches!(
@@ -912,10 +959,10 @@ pub(crate) mod tests {
             })
         ));
         let mut no_role = join(2, "Youth Justice Board", 10);
-        if let Command::JoinAgency {
+        if let Command::JoinAgency(JoinPartnershipBoard {
             representative_role,
             ..
-        } = &mut no_role
+        }) = &mut no_role
         {
             representative_role.clear();
         }
@@ -1015,7 +1062,8 @@ pub(crate) mod tests {
             })
         ));
         let mut no_agenda = meet(10, 100, &[1]);
-        if let Command::RecordMeeting { agenda, .. } = &mut no_agenda {
+        if let Command::RecordMeeting(RecordPartnershipBoardMeeting { agenda, .. }) = &mut no_agenda
+        {
             agenda.clear();
         }
         assert_eq!(
@@ -1055,7 +1103,7 @@ pub(crate) mod tests {
             Err(DomainError::Required { field: "title" })
         );
         let mut backwards = theme(20, "Robbery", None, 99);
-        if let Command::AgreeTheme { period, .. } = &mut backwards {
+        if let Command::AgreeTheme(AgreePartnershipBoardTheme { period, .. }) = &mut backwards {
             *period = Some(Period::new(day(10), day(20)));
         }
         assert!(matches!(
@@ -1066,7 +1114,9 @@ pub(crate) mod tests {
             })
         ));
         let mut blank_evidence = theme(20, "Robbery", None, 99);
-        if let Command::AgreeTheme { evidence, .. } = &mut blank_evidence {
+        if let Command::AgreeTheme(AgreePartnershipBoardTheme { evidence, .. }) =
+            &mut blank_evidence
+        {
             evidence[0].reference.clear();
         }
         assert_eq!(
@@ -1092,7 +1142,7 @@ pub(crate) mod tests {
         );
         // The same theme for another period is a new agreement.
         let mut next_year = theme(21, "Robbery", None, 99);
-        if let Command::AgreeTheme { period, .. } = &mut next_year {
+        if let Command::AgreeTheme(AgreePartnershipBoardTheme { period, .. }) = &mut next_year {
             *period = Some(financial_year(2026));
         }
         assert!(decide(&s, next_year, &ctx()).is_ok());
@@ -1120,7 +1170,11 @@ pub(crate) mod tests {
             })
         ));
         let mut no_reference = adopt(2, None, 90);
-        if let Command::AdoptTermsOfReference { reference, .. } = &mut no_reference {
+        if let Command::AdoptTermsOfReference(AdoptPartnershipBoardTermsOfReference {
+            reference,
+            ..
+        }) = &mut no_reference
+        {
             reference.clear();
         }
         assert_eq!(
@@ -1183,7 +1237,9 @@ pub(crate) mod tests {
             })
         ));
         let mut no_summary = plan(2025, 90, &[20]);
-        if let Command::PublishWorkPlan { summary, .. } = &mut no_summary {
+        if let Command::PublishWorkPlan(PublishPartnershipBoardWorkPlan { summary, .. }) =
+            &mut no_summary
+        {
             summary.clear();
         }
         assert_eq!(
@@ -1202,7 +1258,9 @@ pub(crate) mod tests {
         assert!(decide(&s, plan(2026, 10, &[]), &ctx()).is_ok());
 
         let mut nobody = represent(30, None, 95);
-        if let Command::MakeRepresentation { made_to, .. } = &mut nobody {
+        if let Command::MakeRepresentation(MakePartnershipBoardRepresentation { made_to, .. }) =
+            &mut nobody
+        {
             made_to.clear();
         }
         assert_eq!(

@@ -25,6 +25,7 @@ pub fn stream_id(borough: &BoroughCode) -> StreamId {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum CrimeCategory {
     AntiSocialBehaviour,
@@ -72,6 +73,7 @@ impl CrimeCategory {
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ConfidenceMeasure {
     /// "Taking everything into account how good a job do you think the police in your area
@@ -145,6 +147,7 @@ impl ConfidenceMeasure {
 
 /// Who published a figure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum SourceKind {
     PoliceUk,
@@ -156,6 +159,11 @@ pub enum SourceKind {
 
 /// Where a figure came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "FigureSourceInput")
+)]
 pub struct FigureSource {
     pub kind: SourceKind,
     /// The file name, URL or dataset reference.
@@ -166,6 +174,11 @@ pub struct FigureSource {
 /// `Barking and Dagenham - Barking`).
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "NeighbourhoodInput")
 )]
 pub struct Neighbourhood {
     pub code: String,
@@ -216,31 +229,43 @@ events! {
     }
 }
 
+/// Record a count of recorded crime for a borough or ward, period and category.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    RecordCrimeFigures {
-        borough: BoroughCode,
-        ward: Option<WardCode>,
-        period: Period,
-        category: CrimeCategory,
-        count: u32,
-        source: FigureSource,
-        /// Required when a figure is already recorded for the same ward, period and
-        /// category (the command is then a correction).
-        correction_reason: Option<String>,
-    },
-    RecordConfidenceResult {
-        borough: BoroughCode,
-        neighbourhood: Option<Neighbourhood>,
-        period: Period,
-        measure: ConfidenceMeasure,
-        percent: u8,
-        sample_size: Option<u32>,
-        source: FigureSource,
-        /// Required when a result is already recorded for the same neighbourhood, period
-        /// and measure (the command is then a correction).
-        correction_reason: Option<String>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordCrimeFigures {
+    pub borough: BoroughCode,
+    pub ward: Option<WardCode>,
+    pub period: Period,
+    pub category: CrimeCategory,
+    pub count: u32,
+    pub source: FigureSource,
+    /// Required when a figure is already recorded for the same ward, period and
+    /// category (the command is then a correction).
+    pub correction_reason: Option<String>,
+}
+
+/// Record a Public Attitude Survey result for a borough or neighbourhood, period and measure.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordConfidenceSurveyResult {
+    pub borough: BoroughCode,
+    pub neighbourhood: Option<Neighbourhood>,
+    pub period: Period,
+    pub measure: ConfidenceMeasure,
+    pub percent: u8,
+    pub sample_size: Option<u32>,
+    pub source: FigureSource,
+    /// Required when a result is already recorded for the same neighbourhood, period
+    /// and measure (the command is then a correction).
+    pub correction_reason: Option<String>,
+}
+
+commands! {
+    /// What is recorded about a borough's performance figures.
+    pub enum Command {
+        RecordCrimeFigures(RecordCrimeFigures),
+        RecordConfidenceResult(RecordConfidenceSurveyResult),
+    }
 }
 
 /// What a crime figure is for.
@@ -348,7 +373,7 @@ pub fn decide(
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     let event: Event = match command {
-        Command::RecordCrimeFigures {
+        Command::RecordCrimeFigures(RecordCrimeFigures {
             borough,
             ward,
             period,
@@ -356,7 +381,7 @@ pub fn decide(
             count,
             source,
             correction_reason,
-        } => {
+        }) => {
             common_checks(state, &borough, &period, &source, ctx)?;
             if let Some(w) = &ward {
                 ctx.ward_in_borough(w, &borough)?;
@@ -386,7 +411,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordConfidenceResult {
+        Command::RecordConfidenceResult(RecordConfidenceSurveyResult {
             borough,
             neighbourhood,
             period,
@@ -395,7 +420,7 @@ pub fn decide(
             sample_size,
             source,
             correction_reason,
-        } => {
+        }) => {
             common_checks(state, &borough, &period, &source, ctx)?;
             if percent > 100 {
                 return Err(DomainError::ExceedsLimit {
@@ -460,7 +485,7 @@ pub(crate) mod tests {
     }
 
     fn crime(count: u32, reason: Option<&str>) -> Command {
-        Command::RecordCrimeFigures {
+        Command::RecordCrimeFigures(RecordCrimeFigures {
             borough: CAMDEN.into(),
             ward: Some(CAMDEN_WARD.into()),
             period: may(),
@@ -471,11 +496,11 @@ pub(crate) mod tests {
                 reference: "2025-05-metropolitan-street.csv".into(),
             },
             correction_reason: reason.map(Into::into),
-        }
+        })
     }
 
     fn confidence(percent: u8, reason: Option<&str>) -> Command {
-        Command::RecordConfidenceResult {
+        Command::RecordConfidenceResult(RecordConfidenceSurveyResult {
             borough: CAMDEN.into(),
             neighbourhood: Some(Neighbourhood {
                 code: "CN-KT".into(),
@@ -490,7 +515,7 @@ pub(crate) mod tests {
                 reference: "police-perceptions.csv".into(),
             },
             correction_reason: reason.map(Into::into),
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -556,7 +581,7 @@ pub(crate) mod tests {
             })
         );
         let mut wrong_ward = crime(1, None);
-        if let Command::RecordCrimeFigures { ward, .. } = &mut wrong_ward {
+        if let Command::RecordCrimeFigures(RecordCrimeFigures { ward, .. }) = &mut wrong_ward {
             *ward = Some(HACKNEY_WARD.into());
         }
         assert!(matches!(
@@ -564,7 +589,9 @@ pub(crate) mod tests {
             Err(DomainError::WardNotInBorough { .. })
         ));
         let mut other_borough = crime(1, None);
-        if let Command::RecordCrimeFigures { borough, ward, .. } = &mut other_borough {
+        if let Command::RecordCrimeFigures(RecordCrimeFigures { borough, ward, .. }) =
+            &mut other_borough
+        {
             *borough = HACKNEY.into();
             *ward = None;
         }
@@ -576,7 +603,7 @@ pub(crate) mod tests {
             })
         ));
         let mut running = crime(1, None);
-        if let Command::RecordCrimeFigures { period, .. } = &mut running {
+        if let Command::RecordCrimeFigures(RecordCrimeFigures { period, .. }) = &mut running {
             *period = Period::new(days_ago(20).date_naive(), days_ago(-20).date_naive());
         }
         assert!(matches!(
@@ -587,7 +614,7 @@ pub(crate) mod tests {
             })
         ));
         let mut no_source = crime(1, None);
-        if let Command::RecordCrimeFigures { source, .. } = &mut no_source {
+        if let Command::RecordCrimeFigures(RecordCrimeFigures { source, .. }) = &mut no_source {
             source.reference.clear();
         }
         assert_eq!(
@@ -597,7 +624,7 @@ pub(crate) mod tests {
             })
         );
         let mut unknown = crime(1, None);
-        if let Command::RecordCrimeFigures { borough, .. } = &mut unknown {
+        if let Command::RecordCrimeFigures(RecordCrimeFigures { borough, .. }) = &mut unknown {
             *borough = "E09000000".into();
         }
         assert!(matches!(
@@ -619,10 +646,10 @@ pub(crate) mod tests {
             })
         );
         let mut nameless = confidence(50, None);
-        if let Command::RecordConfidenceResult {
+        if let Command::RecordConfidenceResult(RecordConfidenceSurveyResult {
             neighbourhood: Some(n),
             ..
-        } = &mut nameless
+        }) = &mut nameless
         {
             n.code.clear();
         }
@@ -633,7 +660,10 @@ pub(crate) mod tests {
             })
         );
         let mut empty = confidence(50, None);
-        if let Command::RecordConfidenceResult { sample_size, .. } = &mut empty {
+        if let Command::RecordConfidenceResult(RecordConfidenceSurveyResult {
+            sample_size, ..
+        }) = &mut empty
+        {
             *sample_size = Some(0);
         }
         assert!(matches!(
@@ -641,7 +671,9 @@ pub(crate) mod tests {
             Err(DomainError::NotPositive { .. })
         ));
         let mut backwards = confidence(50, None);
-        if let Command::RecordConfidenceResult { period, .. } = &mut backwards {
+        if let Command::RecordConfidenceResult(RecordConfidenceSurveyResult { period, .. }) =
+            &mut backwards
+        {
             *period = Period::new(period.to, period.from);
         }
         assert!(matches!(

@@ -11,6 +11,11 @@ use uuid::Uuid;
 
 /// A victim of crime who complained to the board, and how to reach them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "ComplainantDetailsInput")
+)]
 #[schemars(extend("x-personal-data" = true))]
 pub struct ComplainantDetails {
     /// The data subject these details are about (the key for encryption and erasure).
@@ -24,6 +29,11 @@ pub struct ComplainantDetails {
 
 /// Contact details of a board member, ward panel member or volunteer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "ContactDetailsInput")
+)]
 #[schemars(extend("x-personal-data" = true))]
 pub struct ContactDetails {
     /// The data subject these details are about (the key for encryption and erasure).
@@ -37,6 +47,11 @@ pub struct ContactDetails {
 /// A detainee seen on a custody visit: identified only by the custody record number,
 /// never by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "DetaineeRecordInput")
+)]
 #[schemars(extend("x-personal-data" = true))]
 pub struct DetaineeRecord {
     /// The data subject these details are about (the key for encryption and erasure).

@@ -25,6 +25,7 @@ pub fn stream_id(case_id: Uuid) -> StreamId {
 
 /// What an allegation is about (after the IOPC's categories).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum AllegationCategory {
     /// The service delivered: response, investigation, updates.
@@ -46,6 +47,7 @@ pub enum AllegationCategory {
 
 /// How the police are handling the complaint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum HandlingRoute {
     /// Dealt with outside Schedule 3 (resolved informally on first contact).
@@ -74,6 +76,7 @@ impl std::fmt::Display for HandlingRoute {
 
 /// The outcome of one allegation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum AllegationOutcome {
     ServiceAcceptable,
@@ -89,6 +92,7 @@ pub enum AllegationOutcome {
 
 /// Whose learning it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum LearningKind {
     /// Reflective practice or learning for the officers involved.
@@ -176,44 +180,76 @@ events! {
     }
 }
 
+/// Note a police complaint case the board monitors.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Note {
-        case_id: Uuid,
-        borough: BoroughCode,
-        reference: String,
-        received_on: NaiveDate,
-        noted_at: Timestamp,
-        summary: String,
-        personal: Option<ComplainantDetails>,
-    },
-    AddAllegation {
-        allegation_id: Uuid,
-        category: AllegationCategory,
-        description: String,
-        officers_involved: u32,
-    },
-    RecordHandlingRoute {
-        route: HandlingRoute,
-        decided_on: NaiveDate,
-        rationale: Option<String>,
-    },
-    RecordOutcome {
-        allegation_id: Uuid,
-        outcome: AllegationOutcome,
-        decided_on: NaiveDate,
-        summary: String,
-    },
-    RecordLearning {
-        learning_id: Uuid,
-        kind: LearningKind,
-        learning: String,
-        recorded_on: NaiveDate,
-    },
-    Close {
-        closed_on: NaiveDate,
-        board_comment: Option<String>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct NotePoliceComplaintCase {
+    pub case_id: Uuid,
+    pub borough: BoroughCode,
+    pub reference: String,
+    pub received_on: NaiveDate,
+    pub noted_at: Timestamp,
+    pub summary: String,
+    pub personal: Option<ComplainantDetails>,
+}
+
+/// Add an allegation to a police complaint case.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AddPoliceComplaintAllegation {
+    pub allegation_id: Uuid,
+    pub category: AllegationCategory,
+    pub description: String,
+    pub officers_involved: u32,
+}
+
+/// Record how the complaint is being handled (its route under the Police Reform Act).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordPoliceComplaintHandlingRoute {
+    pub route: HandlingRoute,
+    pub decided_on: NaiveDate,
+    pub rationale: Option<String>,
+}
+
+/// Record the outcome of one allegation.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordPoliceComplaintAllegationOutcome {
+    pub allegation_id: Uuid,
+    pub outcome: AllegationOutcome,
+    pub decided_on: NaiveDate,
+    pub summary: String,
+}
+
+/// Record learning identified from the case.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordPoliceComplaintLearning {
+    pub learning_id: Uuid,
+    pub kind: LearningKind,
+    pub learning: String,
+    pub recorded_on: NaiveDate,
+}
+
+/// Close the case once every allegation has an outcome.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ClosePoliceComplaintCase {
+    pub closed_on: NaiveDate,
+    pub board_comment: Option<String>,
+}
+
+commands! {
+    /// What the board records about a police complaint case it monitors.
+    pub enum Command {
+        Note(NotePoliceComplaintCase),
+        AddAllegation(AddPoliceComplaintAllegation),
+        RecordHandlingRoute(RecordPoliceComplaintHandlingRoute),
+        RecordOutcome(RecordPoliceComplaintAllegationOutcome),
+        RecordLearning(RecordPoliceComplaintLearning),
+        Close(ClosePoliceComplaintCase),
+    }
 }
 
 /// An allegation as the state keeps it.
@@ -280,7 +316,7 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Note {
+    if let Command::Note(NotePoliceComplaintCase {
         case_id,
         borough,
         reference,
@@ -288,7 +324,7 @@ pub fn decide(
         noted_at,
         summary,
         personal,
-    } = command
+    }) = command
     {
         if state.case_id.is_some() {
             return Err(DomainError::already_exists(KIND, case_id));
@@ -323,15 +359,20 @@ pub fn decide(
         return Err(DomainError::unknown(KIND, "(not noted)"));
     };
     if let Some(closed_on) = state.closed_on {
-        if matches!(command, Command::Close { .. }) {
+        if matches!(command, Command::Close(ClosePoliceComplaintCase { .. })) {
             return Err(DomainError::already(KIND, case_id, "closed"));
         }
         let action = match &command {
-            Command::AddAllegation { .. } => "add an allegation to",
-            Command::RecordHandlingRoute { .. } => "record the handling route of",
-            Command::RecordOutcome { .. } => "record an outcome on",
-            Command::RecordLearning { .. } => "record learning on",
-            Command::Note { .. } | Command::Close { .. } => "change",
+            Command::AddAllegation(AddPoliceComplaintAllegation { .. }) => "add an allegation to",
+            Command::RecordHandlingRoute(RecordPoliceComplaintHandlingRoute { .. }) => {
+                "record the handling route of"
+            }
+            Command::RecordOutcome(RecordPoliceComplaintAllegationOutcome { .. }) => {
+                "record an outcome on"
+            }
+            Command::RecordLearning(RecordPoliceComplaintLearning { .. }) => "record learning on",
+            Command::Note(NotePoliceComplaintCase { .. })
+            | Command::Close(ClosePoliceComplaintCase { .. }) => "change",
         };
         return Err(DomainError::invalid_state(
             KIND,
@@ -341,13 +382,15 @@ pub fn decide(
         ));
     }
     let event: Event = match command {
-        Command::Note { .. } => return Err(DomainError::already_exists(KIND, case_id)),
-        Command::AddAllegation {
+        Command::Note(NotePoliceComplaintCase { .. }) => {
+            return Err(DomainError::already_exists(KIND, case_id));
+        }
+        Command::AddAllegation(AddPoliceComplaintAllegation {
             allegation_id,
             category,
             description,
             officers_involved,
-        } => {
+        }) => {
             if state.allegations.contains_key(&allegation_id) {
                 return Err(DomainError::already_exists("allegation", allegation_id));
             }
@@ -361,11 +404,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordHandlingRoute {
+        Command::RecordHandlingRoute(RecordPoliceComplaintHandlingRoute {
             route,
             decided_on,
             rationale,
-        } => {
+        }) => {
             if state.route == Some(route) {
                 return Err(DomainError::already(
                     KIND,
@@ -393,12 +436,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordOutcome {
+        Command::RecordOutcome(RecordPoliceComplaintAllegationOutcome {
             allegation_id,
             outcome,
             decided_on,
             summary,
-        } => {
+        }) => {
             let a = state
                 .allegations
                 .get(&allegation_id)
@@ -426,12 +469,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordLearning {
+        Command::RecordLearning(RecordPoliceComplaintLearning {
             learning_id,
             kind,
             learning,
             recorded_on,
-        } => {
+        }) => {
             if state.learning.contains(&learning_id) {
                 return Err(DomainError::already_exists("learning", learning_id));
             }
@@ -447,10 +490,10 @@ pub fn decide(
             }
             .into()
         }
-        Command::Close {
+        Command::Close(ClosePoliceComplaintCase {
             closed_on,
             board_comment,
-        } => {
+        }) => {
             if state.allegations.is_empty() {
                 return Err(DomainError::invalid_state(
                     KIND,
@@ -492,7 +535,7 @@ pub(crate) mod tests {
     }
 
     fn note(personal: Option<ComplainantDetails>) -> Command {
-        Command::Note {
+        Command::Note(NotePoliceComplaintCase {
             case_id: id(1),
             borough: CAMDEN.into(),
             reference: "case 10000".into(),
@@ -500,7 +543,7 @@ pub(crate) mod tests {
             noted_at: days_ago(80),
             summary: "Complaint about a stop and search outside a station".into(),
             personal,
-        }
+        })
     }
 
     fn complainant() -> ComplainantDetails {
@@ -514,36 +557,36 @@ pub(crate) mod tests {
     }
 
     fn allege(n: u128, category: AllegationCategory) -> Command {
-        Command::AddAllegation {
+        Command::AddAllegation(AddPoliceComplaintAllegation {
             allegation_id: id(n),
             category,
             description: "Search without explaining the grounds".into(),
             officers_involved: 2,
-        }
+        })
     }
 
     fn route(route: HandlingRoute, on: i64) -> Command {
-        Command::RecordHandlingRoute {
+        Command::RecordHandlingRoute(RecordPoliceComplaintHandlingRoute {
             route,
             decided_on: day(on),
             rationale: None,
-        }
+        })
     }
 
     fn outcome(n: u128, on: i64) -> Command {
-        Command::RecordOutcome {
+        Command::RecordOutcome(RecordPoliceComplaintAllegationOutcome {
             allegation_id: id(n),
             outcome: AllegationOutcome::ServiceNotAcceptable,
             decided_on: day(on),
             summary: "Grounds not explained; reflective practice".into(),
-        }
+        })
     }
 
     fn close(on: i64) -> Command {
-        Command::Close {
+        Command::Close(ClosePoliceComplaintCase {
             closed_on: day(on),
             board_comment: None,
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -568,16 +611,16 @@ pub(crate) mod tests {
             route(HandlingRoute::LocalInvestigation, 70),
             outcome(10, 20),
             outcome(11, 20),
-            Command::RecordLearning {
+            Command::RecordLearning(RecordPoliceComplaintLearning {
                 learning_id: id(30),
                 kind: LearningKind::Organisational,
                 learning: "Team briefing on explaining grounds (GOWISELY)".into(),
                 recorded_on: day(15),
-            },
-            Command::Close {
+            }),
+            Command::Close(ClosePoliceComplaintCase {
                 closed_on: day(10),
                 board_comment: Some("Reported to the board's public meeting".into()),
-            },
+            }),
         ]
         .into_iter()
         .flat_map(|c| run(&mut s, c).expect("valid"))
@@ -610,7 +653,7 @@ pub(crate) mod tests {
             Err(DomainError::AlreadyExists { .. })
         ));
         let mut late = note(None);
-        if let Command::Note { received_on, .. } = &mut late {
+        if let Command::Note(NotePoliceComplaintCase { received_on, .. }) = &mut late {
             *received_on = day(70);
         }
         assert!(matches!(
@@ -629,7 +672,7 @@ pub(crate) mod tests {
             })
         );
         let mut no_ref = note(None);
-        if let Command::Note { reference, .. } = &mut no_ref {
+        if let Command::Note(NotePoliceComplaintCase { reference, .. }) = &mut no_ref {
             reference.clear();
         }
         assert_eq!(
@@ -637,7 +680,7 @@ pub(crate) mod tests {
             Err(DomainError::Required { field: "reference" })
         );
         let mut borough_less = note(None);
-        if let Command::Note { borough, .. } = &mut borough_less {
+        if let Command::Note(NotePoliceComplaintCase { borough, .. }) = &mut borough_less {
             *borough = "E08000001".into();
         }
         assert!(matches!(
@@ -726,12 +769,12 @@ pub(crate) mod tests {
                 "deciding outcomes"
             ))
         );
-        let learn = Command::RecordLearning {
+        let learn = Command::RecordLearning(RecordPoliceComplaintLearning {
             learning_id: id(30),
             kind: LearningKind::Individual,
             learning: String::new(),
             recorded_on: day(5),
-        };
+        });
         assert_eq!(
             decide(&s, learn, &ctx()),
             Err(DomainError::Required { field: "learning" })

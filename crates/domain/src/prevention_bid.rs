@@ -22,6 +22,11 @@ pub fn stream_id(bid_id: Uuid) -> StreamId {
 
 /// An outcome a bid promises, and how it will be measured.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "PromisedOutcomeInput")
+)]
 pub struct PromisedOutcome {
     pub description: String,
     pub measure: String,
@@ -30,6 +35,7 @@ pub struct PromisedOutcome {
 
 /// The assessor's recommendation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum Recommendation {
     Fund,
@@ -132,54 +138,96 @@ events! {
     }
 }
 
+/// Submit a board's bid for a crime prevention project to an open fund round.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Submit {
-        bid_id: Uuid,
-        round_id: Uuid,
-        borough: BoroughCode,
-        project_title: String,
-        project_summary: String,
-        amount_pence: i64,
-        outcomes: Vec<PromisedOutcome>,
-        submitted_at: Timestamp,
-    },
-    Assess {
-        assessed_at: Timestamp,
-        score: u8,
-        recommendation: Recommendation,
-        notes: String,
-    },
-    Approve {
-        approved_at: Timestamp,
-        approved_amount_pence: i64,
-        conditions: Vec<String>,
-    },
-    Reject {
-        rejected_at: Timestamp,
-        reason: String,
-    },
-    Withdraw {
-        withdrawn_at: Timestamp,
-        reason: String,
-    },
-    ReleaseFunds {
-        release_id: Uuid,
-        released_at: Timestamp,
-        amount_pence: i64,
-    },
-    ReportMilestone {
-        reported_at: Timestamp,
-        milestone: String,
-        achieved: bool,
-        note: Option<String>,
-    },
-    ReportOutcome {
-        reported_at: Timestamp,
-        outcome_index: u32,
-        result: String,
-        achieved: bool,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SubmitPreventionBid {
+    pub bid_id: Uuid,
+    pub round_id: Uuid,
+    pub borough: BoroughCode,
+    pub project_title: String,
+    pub project_summary: String,
+    pub amount_pence: i64,
+    pub outcomes: Vec<PromisedOutcome>,
+    pub submitted_at: Timestamp,
+}
+
+/// Record the assessment of a submitted bid (score and recommendation).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AssessPreventionBid {
+    pub assessed_at: Timestamp,
+    pub score: u8,
+    pub recommendation: Recommendation,
+    pub notes: String,
+}
+
+/// Approve a bid for an amount, with conditions.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ApprovePreventionBid {
+    pub approved_at: Timestamp,
+    pub approved_amount_pence: i64,
+    pub conditions: Vec<String>,
+}
+
+/// Reject a bid, with the reason.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RejectPreventionBid {
+    pub rejected_at: Timestamp,
+    pub reason: String,
+}
+
+/// Withdraw a bid before it is decided.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct WithdrawPreventionBid {
+    pub withdrawn_at: Timestamp,
+    pub reason: String,
+}
+
+/// Release approved funds to a bid (in one or more instalments).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReleasePreventionFunds {
+    pub release_id: Uuid,
+    pub released_at: Timestamp,
+    pub amount_pence: i64,
+}
+
+/// Report a milestone of an approved project.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReportPreventionBidMilestone {
+    pub reported_at: Timestamp,
+    pub milestone: String,
+    pub achieved: bool,
+    pub note: Option<String>,
+}
+
+/// Report the result against one of the bid's promised outcomes.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReportPreventionBidOutcome {
+    pub reported_at: Timestamp,
+    pub outcome_index: u32,
+    pub result: String,
+    pub achieved: bool,
+}
+
+commands! {
+    /// What can be done with a prevention-fund bid.
+    pub enum Command {
+        Submit(SubmitPreventionBid),
+        Assess(AssessPreventionBid),
+        Approve(ApprovePreventionBid),
+        Reject(RejectPreventionBid),
+        Withdraw(WithdrawPreventionBid),
+        ReleaseFunds(ReleasePreventionFunds),
+        ReportMilestone(ReportPreventionBidMilestone),
+        ReportOutcome(ReportPreventionBidOutcome),
+    }
 }
 
 /// Where a bid is.
@@ -251,7 +299,7 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Submit {
+    if let Command::Submit(SubmitPreventionBid {
         bid_id,
         round_id,
         borough,
@@ -260,7 +308,7 @@ pub fn decide(
         amount_pence,
         outcomes,
         submitted_at,
-    } = command
+    }) = command
     {
         if state.status != Status::NotSubmitted {
             return Err(DomainError::already_exists(KIND, bid_id));
@@ -319,13 +367,15 @@ pub fn decide(
         }
     };
     let event: Event = match command {
-        Command::Submit { .. } => return Err(DomainError::already_exists(KIND, bid_id)),
-        Command::Assess {
+        Command::Submit(SubmitPreventionBid { .. }) => {
+            return Err(DomainError::already_exists(KIND, bid_id));
+        }
+        Command::Assess(AssessPreventionBid {
             assessed_at,
             score,
             recommendation,
             notes,
-        } => {
+        }) => {
             undecided()?;
             if state.status == Status::Assessed {
                 return Err(DomainError::already(KIND, bid_id, "assessed"));
@@ -349,11 +399,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::Approve {
+        Command::Approve(ApprovePreventionBid {
             approved_at,
             approved_amount_pence,
             conditions,
-        } => {
+        }) => {
             undecided()?;
             if state.status != Status::Assessed {
                 return Err(DomainError::invalid_state(
@@ -381,10 +431,10 @@ pub fn decide(
             }
             .into()
         }
-        Command::Reject {
+        Command::Reject(RejectPreventionBid {
             rejected_at,
             reason,
-        } => {
+        }) => {
             undecided()?;
             if state.status != Status::Assessed {
                 return Err(DomainError::invalid_state(
@@ -403,10 +453,10 @@ pub fn decide(
             }
             .into()
         }
-        Command::Withdraw {
+        Command::Withdraw(WithdrawPreventionBid {
             withdrawn_at,
             reason,
-        } => {
+        }) => {
             undecided()?;
             required("reason", &reason)?;
             ctx.not_future("withdrawn_at", withdrawn_at)?;
@@ -417,11 +467,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::ReleaseFunds {
+        Command::ReleaseFunds(ReleasePreventionFunds {
             release_id,
             released_at,
             amount_pence,
-        } => {
+        }) => {
             approved("release funds for")?;
             if state.releases.contains(&release_id) {
                 return Err(DomainError::already_exists("release", release_id));
@@ -446,12 +496,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::ReportMilestone {
+        Command::ReportMilestone(ReportPreventionBidMilestone {
             reported_at,
             milestone,
             achieved,
             note,
-        } => {
+        }) => {
             approved("report a milestone for")?;
             required("milestone", &milestone)?;
             ctx.not_future("reported_at", reported_at)?;
@@ -464,12 +514,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::ReportOutcome {
+        Command::ReportOutcome(ReportPreventionBidOutcome {
             reported_at,
             outcome_index,
             result,
             achieved,
-        } => {
+        }) => {
             approved("report an outcome for")?;
             if usize::try_from(outcome_index).map_or(true, |i| i >= state.outcomes) {
                 return Err(DomainError::unknown("promised outcome", outcome_index));
@@ -564,7 +614,7 @@ pub(crate) mod tests {
     use chrono::Duration;
 
     fn submit() -> Command {
-        Command::Submit {
+        Command::Submit(SubmitPreventionBid {
             bid_id: id(1),
             round_id: OPEN_ROUND,
             borough: CAMDEN.into(),
@@ -577,24 +627,24 @@ pub(crate) mod tests {
                 target: "60 regular attendees".into(),
             }],
             submitted_at: days_ago(30),
-        }
+        })
     }
 
     fn assess() -> Command {
-        Command::Assess {
+        Command::Assess(AssessPreventionBid {
             assessed_at: days_ago(20),
             score: 78,
             recommendation: Recommendation::FundInPart,
             notes: "Strong; equipment costs high".into(),
-        }
+        })
     }
 
     fn approve(amount: i64) -> Command {
-        Command::Approve {
+        Command::Approve(ApprovePreventionBid {
             approved_at: days_ago(15),
             approved_amount_pence: amount,
             conditions: vec!["Quarterly attendance returns".into()],
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -609,23 +659,23 @@ pub(crate) mod tests {
             submit(),
             assess(),
             approve(1_000_000),
-            Command::ReleaseFunds {
+            Command::ReleaseFunds(ReleasePreventionFunds {
                 release_id: id(2),
                 released_at: days_ago(10),
                 amount_pence: 500_000,
-            },
-            Command::ReportMilestone {
+            }),
+            Command::ReportMilestone(ReportPreventionBidMilestone {
                 reported_at: days_ago(5),
                 milestone: "Venue booked".into(),
                 achieved: true,
                 note: None,
-            },
-            Command::ReportOutcome {
+            }),
+            Command::ReportOutcome(ReportPreventionBidOutcome {
                 reported_at: days_ago(1),
                 outcome_index: 0,
                 result: "48 regular attendees".into(),
                 achieved: false,
-            },
+            }),
         ]
         .into_iter()
         .flat_map(|c| run(&mut s, c).expect("valid"))
@@ -634,20 +684,20 @@ pub(crate) mod tests {
         for c in [
             submit(),
             assess(),
-            Command::Reject {
+            Command::Reject(RejectPreventionBid {
                 rejected_at: days_ago(1),
                 reason: "Duplicates existing provision".into(),
-            },
+            }),
         ] {
             all.extend(run(&mut rejected, c).expect("valid"));
         }
         let mut withdrawn = State::default();
         for c in [
             submit(),
-            Command::Withdraw {
+            Command::Withdraw(WithdrawPreventionBid {
                 withdrawn_at: days_ago(1),
                 reason: "Venue fell through".into(),
-            },
+            }),
         ] {
             all.extend(run(&mut withdrawn, c).expect("valid"));
         }
@@ -669,7 +719,7 @@ pub(crate) mod tests {
     #[test]
     fn submission_errors() {
         let mut c = submit();
-        if let Command::Submit { amount_pence, .. } = &mut c {
+        if let Command::Submit(SubmitPreventionBid { amount_pence, .. }) = &mut c {
             *amount_pence = 0;
         }
         assert_eq!(
@@ -680,7 +730,7 @@ pub(crate) mod tests {
             })
         );
         let mut c = submit();
-        if let Command::Submit { round_id, .. } = &mut c {
+        if let Command::Submit(SubmitPreventionBid { round_id, .. }) = &mut c {
             *round_id = id(99);
         }
         assert!(matches!(
@@ -691,7 +741,7 @@ pub(crate) mod tests {
             })
         ));
         let mut c = submit();
-        if let Command::Submit { submitted_at, .. } = &mut c {
+        if let Command::Submit(SubmitPreventionBid { submitted_at, .. }) = &mut c {
             *submitted_at = days_ago(90);
         }
         assert!(matches!(
@@ -702,7 +752,7 @@ pub(crate) mod tests {
             })
         ));
         let mut c = submit();
-        if let Command::Submit { outcomes, .. } = &mut c {
+        if let Command::Submit(SubmitPreventionBid { outcomes, .. }) = &mut c {
             outcomes.clear();
         }
         assert_eq!(
@@ -741,11 +791,11 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::ReleaseFunds {
+                Command::ReleaseFunds(ReleasePreventionFunds {
                     release_id: id(3),
                     released_at: days_ago(1),
                     amount_pence: 1
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::InvalidState { .. })
@@ -758,10 +808,10 @@ pub(crate) mod tests {
         assert_eq!(
             decide(
                 &s,
-                Command::Withdraw {
+                Command::Withdraw(WithdrawPreventionBid {
                     withdrawn_at: days_ago(1),
                     reason: "x".into()
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::already("bid", id(1), "decided (approved)"))
@@ -769,11 +819,11 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::ReleaseFunds {
+                Command::ReleaseFunds(ReleasePreventionFunds {
                     release_id: id(3),
                     released_at: days_ago(1),
                     amount_pence: 1_000_001
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::ExceedsLimit {
@@ -784,12 +834,12 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::ReportOutcome {
+                Command::ReportOutcome(ReportPreventionBidOutcome {
                     reported_at: days_ago(1),
                     outcome_index: 5,
                     result: "x".into(),
                     achieved: true
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::Unknown {
@@ -800,12 +850,12 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::ReportMilestone {
+                Command::ReportMilestone(ReportPreventionBidMilestone {
                     reported_at: now() + Duration::days(1),
                     milestone: "m".into(),
                     achieved: true,
                     note: None
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::InFuture { .. })

@@ -24,6 +24,7 @@ pub fn stream_id(priority_id: Uuid) -> StreamId {
 
 /// Where a proposed priority came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PrioritySource {
     WardPanel,
@@ -34,6 +35,7 @@ pub enum PrioritySource {
 
 /// How a priority is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ProgressRating {
     OnTrack,
@@ -43,6 +45,7 @@ pub enum ProgressRating {
 
 /// How a priority ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PriorityOutcome {
     Achieved,
@@ -52,6 +55,7 @@ pub enum PriorityOutcome {
 
 /// Where "you said, we did" feedback was published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum FeedbackChannel {
     Website,
@@ -151,59 +155,90 @@ events! {
     }
 }
 
-/// What can be done with a priority.
+/// Propose a local policing priority, with its source and evidence.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Propose {
-        priority_id: Uuid,
-        borough: BoroughCode,
-        ward: Option<WardCode>,
-        title: String,
-        description: String,
-        source: PrioritySource,
-        meeting_id: Option<Uuid>,
-        evidence: Vec<EvidenceRef>,
-        proposed_at: Timestamp,
-    },
-    Set {
-        set_at: Timestamp,
-        meeting_id: Uuid,
-        evidence: Vec<EvidenceRef>,
-        decided_by: String,
-        success_measure: String,
-        review_due: NaiveDate,
-    },
-    ReportProgress {
-        reported_at: Timestamp,
-        reported_by: String,
-        rating: ProgressRating,
-        summary: String,
-        evidence: Vec<EvidenceRef>,
-    },
-    Review {
-        reviewed_at: Timestamp,
-        meeting_id: Uuid,
-        evidence: Vec<EvidenceRef>,
-        assessment: ProgressRating,
-        notes: String,
-        next_review_due: Option<NaiveDate>,
-    },
-    Close {
-        closed_at: Timestamp,
-        meeting_id: Uuid,
-        evidence: Vec<EvidenceRef>,
-        outcome: PriorityOutcome,
-        superseded_by: Option<Uuid>,
-        notes: String,
-    },
-    PublishFeedback {
-        feedback_id: Uuid,
-        published_at: Timestamp,
-        you_said: String,
-        we_did: String,
-        channel: FeedbackChannel,
-        url: Option<String>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ProposePriority {
+    pub priority_id: Uuid,
+    pub borough: BoroughCode,
+    pub ward: Option<WardCode>,
+    pub title: String,
+    pub description: String,
+    pub source: PrioritySource,
+    pub meeting_id: Option<Uuid>,
+    pub evidence: Vec<EvidenceRef>,
+    pub proposed_at: Timestamp,
+}
+
+/// Set a proposed priority at a meeting, with a success measure and a review date.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SetPriority {
+    pub set_at: Timestamp,
+    pub meeting_id: Uuid,
+    pub evidence: Vec<EvidenceRef>,
+    pub decided_by: String,
+    pub success_measure: String,
+    pub review_due: NaiveDate,
+}
+
+/// Report progress on a set priority.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReportPriorityProgress {
+    pub reported_at: Timestamp,
+    pub reported_by: String,
+    pub rating: ProgressRating,
+    pub summary: String,
+    pub evidence: Vec<EvidenceRef>,
+}
+
+/// Review a set priority at a meeting.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReviewPriority {
+    pub reviewed_at: Timestamp,
+    pub meeting_id: Uuid,
+    pub evidence: Vec<EvidenceRef>,
+    pub assessment: ProgressRating,
+    pub notes: String,
+    pub next_review_due: Option<NaiveDate>,
+}
+
+/// Close a priority with its outcome.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ClosePriority {
+    pub closed_at: Timestamp,
+    pub meeting_id: Uuid,
+    pub evidence: Vec<EvidenceRef>,
+    pub outcome: PriorityOutcome,
+    pub superseded_by: Option<Uuid>,
+    pub notes: String,
+}
+
+/// Publish "you said, we did" feedback on a priority.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct PublishPriorityFeedback {
+    pub feedback_id: Uuid,
+    pub published_at: Timestamp,
+    pub you_said: String,
+    pub we_did: String,
+    pub channel: FeedbackChannel,
+    pub url: Option<String>,
+}
+
+commands! {
+    /// What can be done with a priority.
+    pub enum Command {
+        Propose(ProposePriority),
+        Set(SetPriority),
+        ReportProgress(ReportPriorityProgress),
+        Review(ReviewPriority),
+        Close(ClosePriority),
+        PublishFeedback(PublishPriorityFeedback),
+    }
 }
 
 /// Where a priority is.
@@ -287,7 +322,7 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Propose {
+    if let Command::Propose(ProposePriority {
         priority_id,
         borough,
         ward,
@@ -297,7 +332,7 @@ pub fn decide(
         meeting_id,
         evidence,
         proposed_at,
-    } = command
+    }) = command
     {
         if state.status != Status::NotProposed {
             return Err(DomainError::already_exists(KIND, priority_id));
@@ -345,15 +380,17 @@ pub fn decide(
         }
     };
     let event: Event = match command {
-        Command::Propose { .. } => return Err(DomainError::already_exists(KIND, priority_id)),
-        Command::Set {
+        Command::Propose(ProposePriority { .. }) => {
+            return Err(DomainError::already_exists(KIND, priority_id));
+        }
+        Command::Set(SetPriority {
             set_at,
             meeting_id,
             evidence,
             decided_by,
             success_measure,
             review_due,
-        } => {
+        }) => {
             if state.status != Status::Proposed {
                 return Err(DomainError::already(KIND, priority_id, state.status_text()));
             }
@@ -374,13 +411,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::ReportProgress {
+        Command::ReportProgress(ReportPriorityProgress {
             reported_at,
             reported_by,
             rating,
             summary,
             evidence,
-        } => {
+        }) => {
             must_be_set("report progress on")?;
             required("reported_by", &reported_by)?;
             required("summary", &summary)?;
@@ -395,14 +432,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::Review {
+        Command::Review(ReviewPriority {
             reviewed_at,
             meeting_id,
             evidence,
             assessment,
             notes,
             next_review_due,
-        } => {
+        }) => {
             must_be_set("review")?;
             evidence_given(&evidence)?;
             required("notes", &notes)?;
@@ -426,14 +463,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::Close {
+        Command::Close(ClosePriority {
             closed_at,
             meeting_id,
             evidence,
             outcome,
             superseded_by,
             notes,
-        } => {
+        }) => {
             if let Status::Closed(_) = state.status {
                 return Err(DomainError::already(KIND, priority_id, state.status_text()));
             }
@@ -474,14 +511,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::PublishFeedback {
+        Command::PublishFeedback(PublishPriorityFeedback {
             feedback_id,
             published_at,
             you_said,
             we_did,
             channel,
             url,
-        } => {
+        }) => {
             if !matches!(state.status, Status::Set | Status::Closed(_)) {
                 return Err(DomainError::invalid_state(
                     KIND,
@@ -530,7 +567,7 @@ pub(crate) mod tests {
     }
 
     fn propose() -> Command {
-        Command::Propose {
+        Command::Propose(ProposePriority {
             priority_id: id(1),
             borough: CAMDEN.into(),
             ward: Some(CAMDEN_WARD.into()),
@@ -540,29 +577,29 @@ pub(crate) mod tests {
             meeting_id: None,
             evidence: evidence(),
             proposed_at: days_ago(120),
-        }
+        })
     }
 
     fn set() -> Command {
-        Command::Set {
+        Command::Set(SetPriority {
             set_at: days_ago(110),
             meeting_id: id(50),
             evidence: evidence(),
             decided_by: "Board vote".into(),
             success_measure: "Fewer drug-related calls over six months".into(),
             review_due: d(2025, 6, 1),
-        }
+        })
     }
 
     fn close() -> Command {
-        Command::Close {
+        Command::Close(ClosePriority {
             closed_at: days_ago(5),
             meeting_id: id(52),
             evidence: evidence(),
             outcome: PriorityOutcome::Achieved,
             superseded_by: None,
             notes: "Calls down 40%".into(),
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -578,29 +615,29 @@ pub(crate) mod tests {
         let cmds = vec![
             propose(),
             set(),
-            Command::ReportProgress {
+            Command::ReportProgress(ReportPriorityProgress {
                 reported_at: days_ago(60),
                 reported_by: "Camden SNT Inspector".into(),
                 rating: ProgressRating::OnTrack,
                 summary: "Weekly plain-clothes patrols; 12 arrests".into(),
                 evidence: vec![],
-            },
-            Command::Review {
+            }),
+            Command::Review(ReviewPriority {
                 reviewed_at: days_ago(50),
                 meeting_id: id(51),
                 evidence: evidence(),
                 assessment: ProgressRating::OnTrack,
                 notes: "Continue".into(),
                 next_review_due: Some(d(2025, 9, 1)),
-            },
-            Command::PublishFeedback {
+            }),
+            Command::PublishFeedback(PublishPriorityFeedback {
                 feedback_id: id(70),
                 published_at: days_ago(40),
                 you_said: "Drug dealing near the station worries you".into(),
                 we_did: "Weekly patrols and 12 arrests".into(),
                 channel: FeedbackChannel::Website,
                 url: Some("https://example.org/you-said-we-did".into()),
-            },
+            }),
             close(),
         ];
         cmds.into_iter()
@@ -620,7 +657,7 @@ pub(crate) mod tests {
     #[test]
     fn proposal_errors() {
         let mut p = propose();
-        if let Command::Propose { ward, .. } = &mut p {
+        if let Command::Propose(ProposePriority { ward, .. }) = &mut p {
             *ward = Some(HACKNEY_WARD.into());
         }
         assert!(matches!(
@@ -628,7 +665,7 @@ pub(crate) mod tests {
             Err(DomainError::WardNotInBorough { .. })
         ));
         let mut p = propose();
-        if let Command::Propose { ward, .. } = &mut p {
+        if let Command::Propose(ProposePriority { ward, .. }) = &mut p {
             *ward = None;
         }
         assert_eq!(
@@ -649,7 +686,7 @@ pub(crate) mod tests {
         let mut s = State::default();
         run(&mut s, propose()).expect("propose");
         let mut no_evidence = set();
-        if let Command::Set { evidence, .. } = &mut no_evidence {
+        if let Command::Set(SetPriority { evidence, .. }) = &mut no_evidence {
             evidence.clear();
         }
         assert_eq!(
@@ -664,7 +701,7 @@ pub(crate) mod tests {
             })
         ));
         let mut early_review = set();
-        if let Command::Set { review_due, .. } = &mut early_review {
+        if let Command::Set(SetPriority { review_due, .. }) = &mut early_review {
             *review_due = d(2024, 1, 1);
         }
         assert!(matches!(
@@ -679,14 +716,14 @@ pub(crate) mod tests {
             decide(&s, set(), &ctx()),
             Err(DomainError::Already { .. })
         ));
-        let superseded_self = Command::Close {
+        let superseded_self = Command::Close(ClosePriority {
             closed_at: days_ago(1),
             meeting_id: id(52),
             evidence: evidence(),
             outcome: PriorityOutcome::Superseded,
             superseded_by: Some(id(1)),
             notes: String::new(),
-        };
+        });
         assert!(matches!(
             decide(&s, superseded_self, &ctx()),
             Err(DomainError::Invalid {
@@ -694,14 +731,14 @@ pub(crate) mod tests {
                 ..
             })
         ));
-        let superseded_none = Command::Close {
+        let superseded_none = Command::Close(ClosePriority {
             closed_at: days_ago(1),
             meeting_id: id(52),
             evidence: evidence(),
             outcome: PriorityOutcome::Superseded,
             superseded_by: None,
             notes: String::new(),
-        };
+        });
         assert_eq!(
             decide(&s, superseded_none, &ctx()),
             Err(DomainError::Required {
@@ -713,25 +750,25 @@ pub(crate) mod tests {
             decide(&s, close(), &ctx()),
             Err(DomainError::Already { .. })
         ));
-        let progress_after_close = Command::ReportProgress {
+        let progress_after_close = Command::ReportProgress(ReportPriorityProgress {
             reported_at: days_ago(1),
             reported_by: "x".into(),
             rating: ProgressRating::AtRisk,
             summary: "x".into(),
             evidence: vec![],
-        };
+        });
         assert!(matches!(
             decide(&s, progress_after_close, &ctx()),
             Err(DomainError::InvalidState { .. })
         ));
-        let feedback = Command::PublishFeedback {
+        let feedback = Command::PublishFeedback(PublishPriorityFeedback {
             feedback_id: id(71),
             published_at: days_ago(1),
             you_said: "a".into(),
             we_did: "b".into(),
             channel: FeedbackChannel::Newsletter,
             url: None,
-        };
+        });
         run(&mut s, feedback.clone()).expect("feedback after close is fine");
         assert!(matches!(
             decide(&s, feedback, &ctx()),
@@ -746,14 +783,14 @@ pub(crate) mod tests {
     fn feedback_before_set_is_refused() {
         let mut s = State::default();
         run(&mut s, propose()).expect("propose");
-        let feedback = Command::PublishFeedback {
+        let feedback = Command::PublishFeedback(PublishPriorityFeedback {
             feedback_id: id(71),
             published_at: days_ago(1),
             you_said: "a".into(),
             we_did: "b".into(),
             channel: FeedbackChannel::Newsletter,
             url: None,
-        };
+        });
         assert!(matches!(
             decide(&s, feedback, &ctx()),
             Err(DomainError::InvalidState {

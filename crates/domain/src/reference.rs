@@ -306,8 +306,17 @@ impl InMemoryReference {
         self.suites.remove(code);
     }
     pub fn with_fund_round(mut self, round: FundRoundInfo) -> Self {
-        self.rounds.insert(round.round_id, round);
+        self.add_fund_round(round);
         self
+    }
+    pub fn add_fund_round(&mut self, round: FundRoundInfo) {
+        self.rounds.insert(round.round_id, round);
+    }
+    /// Mark a fund round closed to bids (kept, so bids against it are refused as closed).
+    pub fn close_fund_round(&mut self, round_id: Uuid) {
+        if let Some(round) = self.rounds.get_mut(&round_id) {
+            round.open = false;
+        }
     }
     pub fn wards(&self) -> impl Iterator<Item = &Ward> {
         self.wards.values()

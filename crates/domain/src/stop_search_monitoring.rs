@@ -24,6 +24,11 @@ pub fn stream_id(batch_id: Uuid) -> StreamId {
 
 /// Where an imported batch came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::InputObject),
+    graphql(name = "BatchSourceInput")
+)]
 pub struct BatchSource {
     /// The publisher, e.g. `data.police.uk`.
     pub publisher: String,
@@ -37,6 +42,7 @@ pub struct BatchSource {
 
 /// How a sample was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum SampleMethod {
     Random,
@@ -48,6 +54,7 @@ pub enum SampleMethod {
 
 /// The group's view of the recorded grounds for the search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum GroundsAssessment {
     Reasonable,
@@ -60,6 +67,7 @@ pub enum GroundsAssessment {
 
 /// What a concern raised with the police is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ConcernCategory {
     Grounds,
@@ -75,6 +83,7 @@ pub enum ConcernCategory {
 
 /// How a concern ended, in the group's view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ConcernResolution {
     Addressed,
@@ -181,57 +190,89 @@ events! {
     }
 }
 
+/// Record a batch of stop-and-search records imported for a borough and period.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Import {
-        batch_id: Uuid,
-        borough: BoroughCode,
-        period: Period,
-        source: BatchSource,
-        records_read: u32,
-        records_accepted: u32,
-        records_rejected: u32,
-        by_officer_defined_ethnicity: BTreeMap<String, u32>,
-        by_outcome: BTreeMap<String, u32>,
-        imported_at: Timestamp,
-    },
-    SelectSample {
-        sample_id: Uuid,
-        method: SampleMethod,
-        rationale: Option<String>,
-        record_refs: Vec<String>,
-        selected_at: Timestamp,
-    },
-    ReviewRecord {
-        sample_id: Uuid,
-        record_ref: String,
-        reviewed_at: Timestamp,
-        grounds: GroundsAssessment,
-        body_worn_video_viewed: bool,
-        body_worn_video_notes: Option<String>,
-        outcome_notes: Option<String>,
-    },
-    RaiseConcern {
-        concern_id: Uuid,
-        category: ConcernCategory,
-        record_refs: Vec<String>,
-        description: String,
-        raised_with: String,
-        raised_at: Timestamp,
-    },
-    RecordPoliceResponse {
-        concern_id: Uuid,
-        received_at: Timestamp,
-        responder: String,
-        response_summary: String,
-        actions_agreed: Vec<String>,
-    },
-    CloseConcern {
-        concern_id: Uuid,
-        closed_at: Timestamp,
-        resolution: ConcernResolution,
-        note: Option<String>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ImportStopSearchRecords {
+    pub batch_id: Uuid,
+    pub borough: BoroughCode,
+    pub period: Period,
+    pub source: BatchSource,
+    pub records_read: u32,
+    pub records_accepted: u32,
+    pub records_rejected: u32,
+    pub by_officer_defined_ethnicity: BTreeMap<String, u32>,
+    pub by_outcome: BTreeMap<String, u32>,
+    pub imported_at: Timestamp,
+}
+
+/// Select a sample of records from the batch for review.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct SelectStopSearchSample {
+    pub sample_id: Uuid,
+    pub method: SampleMethod,
+    pub rationale: Option<String>,
+    pub record_refs: Vec<String>,
+    pub selected_at: Timestamp,
+}
+
+/// Record the group's review of one sampled record (grounds, body-worn video).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReviewStopSearchRecord {
+    pub sample_id: Uuid,
+    pub record_ref: String,
+    pub reviewed_at: Timestamp,
+    pub grounds: GroundsAssessment,
+    pub body_worn_video_viewed: bool,
+    pub body_worn_video_notes: Option<String>,
+    pub outcome_notes: Option<String>,
+}
+
+/// Raise a concern about records of the batch with the police.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RaiseStopSearchConcern {
+    pub concern_id: Uuid,
+    pub category: ConcernCategory,
+    pub record_refs: Vec<String>,
+    pub description: String,
+    pub raised_with: String,
+    pub raised_at: Timestamp,
+}
+
+/// Record the police response to a concern.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordStopSearchPoliceResponse {
+    pub concern_id: Uuid,
+    pub received_at: Timestamp,
+    pub responder: String,
+    pub response_summary: String,
+    pub actions_agreed: Vec<String>,
+}
+
+/// Close a concern with its resolution.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CloseStopSearchConcern {
+    pub concern_id: Uuid,
+    pub closed_at: Timestamp,
+    pub resolution: ConcernResolution,
+    pub note: Option<String>,
+}
+
+commands! {
+    /// What a stop-and-search monitoring group records about an imported batch.
+    pub enum Command {
+        Import(ImportStopSearchRecords),
+        SelectSample(SelectStopSearchSample),
+        ReviewRecord(ReviewStopSearchRecord),
+        RaiseConcern(RaiseStopSearchConcern),
+        RecordPoliceResponse(RecordStopSearchPoliceResponse),
+        CloseConcern(CloseStopSearchConcern),
+    }
 }
 
 /// A sample and which of its records have been reviewed.
@@ -357,7 +398,7 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Import {
+    if let Command::Import(ImportStopSearchRecords {
         batch_id,
         borough,
         period,
@@ -368,7 +409,7 @@ pub fn decide(
         by_officer_defined_ethnicity,
         by_outcome,
         imported_at,
-    } = command
+    }) = command
     {
         if state.batch_id.is_some() {
             return Err(DomainError::already_exists(KIND, batch_id));
@@ -425,14 +466,16 @@ pub fn decide(
         Ok(c)
     };
     let event: Event = match command {
-        Command::Import { .. } => return Err(DomainError::already_exists(KIND, batch_id)),
-        Command::SelectSample {
+        Command::Import(ImportStopSearchRecords { .. }) => {
+            return Err(DomainError::already_exists(KIND, batch_id));
+        }
+        Command::SelectSample(SelectStopSearchSample {
             sample_id,
             method,
             rationale,
             record_refs,
             selected_at,
-        } => {
+        }) => {
             if state.samples.contains_key(&sample_id) {
                 return Err(DomainError::already_exists("sample", sample_id));
             }
@@ -473,7 +516,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::ReviewRecord {
+        Command::ReviewRecord(ReviewStopSearchRecord {
             sample_id,
             record_ref,
             reviewed_at,
@@ -481,7 +524,7 @@ pub fn decide(
             body_worn_video_viewed,
             body_worn_video_notes,
             outcome_notes,
-        } => {
+        }) => {
             let sample = state
                 .samples
                 .get(&sample_id)
@@ -518,14 +561,14 @@ pub fn decide(
             }
             .into()
         }
-        Command::RaiseConcern {
+        Command::RaiseConcern(RaiseStopSearchConcern {
             concern_id,
             category,
             record_refs,
             description,
             raised_with,
             raised_at,
-        } => {
+        }) => {
             if state.concerns.contains_key(&concern_id) {
                 return Err(DomainError::already_exists(CONCERN, concern_id));
             }
@@ -555,13 +598,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordPoliceResponse {
+        Command::RecordPoliceResponse(RecordStopSearchPoliceResponse {
             concern_id,
             received_at,
             responder,
             response_summary,
             actions_agreed,
-        } => {
+        }) => {
             let c = concern(concern_id)?;
             if c.responded_at.is_some() {
                 return Err(DomainError::already(CONCERN, concern_id, "responded to"));
@@ -581,12 +624,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::CloseConcern {
+        Command::CloseConcern(CloseStopSearchConcern {
             concern_id,
             closed_at,
             resolution,
             note,
-        } => {
+        }) => {
             let c = concern(concern_id)?;
             let since = match (c.responded_at, resolution) {
                 (Some(at), _) => ("received_at", at),
@@ -634,7 +677,7 @@ pub(crate) mod tests {
     }
 
     fn import() -> Command {
-        Command::Import {
+        Command::Import(ImportStopSearchRecords {
             batch_id: id(1),
             borough: CAMDEN.into(),
             period: period(),
@@ -654,7 +697,7 @@ pub(crate) mod tests {
             ]
             .into(),
             imported_at: days_ago(20),
-        }
+        })
     }
 
     fn refs(rs: &[&str]) -> Vec<String> {
@@ -662,17 +705,17 @@ pub(crate) mod tests {
     }
 
     fn sample(n: u128, rs: &[&str]) -> Command {
-        Command::SelectSample {
+        Command::SelectSample(SelectStopSearchSample {
             sample_id: id(n),
             method: SampleMethod::Random,
             rationale: None,
             record_refs: refs(rs),
             selected_at: days_ago(15),
-        }
+        })
     }
 
     fn review(r: &str, grounds: GroundsAssessment) -> Command {
-        Command::ReviewRecord {
+        Command::ReviewRecord(ReviewStopSearchRecord {
             sample_id: id(10),
             record_ref: r.into(),
             reviewed_at: days_ago(14),
@@ -680,28 +723,28 @@ pub(crate) mod tests {
             body_worn_video_viewed: true,
             body_worn_video_notes: Some("Search explained; officer courteous".into()),
             outcome_notes: None,
-        }
+        })
     }
 
     fn concern(n: u128, category: ConcernCategory, rs: &[&str]) -> Command {
-        Command::RaiseConcern {
+        Command::RaiseConcern(RaiseStopSearchConcern {
             concern_id: id(n),
             category,
             record_refs: refs(rs),
             description: "Grounds recorded as 'smell of cannabis' only".into(),
             raised_with: "borough commander".into(),
             raised_at: days_ago(13),
-        }
+        })
     }
 
     fn respond(n: u128) -> Command {
-        Command::RecordPoliceResponse {
+        Command::RecordPoliceResponse(RecordStopSearchPoliceResponse {
             concern_id: id(n),
             received_at: days_ago(5),
             responder: "superintendent, neighbourhoods".into(),
             response_summary: "Briefing issued on grounds for drugs searches".into(),
             actions_agreed: vec!["Refresher training for the response team".into()],
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -732,18 +775,18 @@ pub(crate) mod tests {
             concern(20, ConcernCategory::Grounds, &["r1"]),
             concern(21, ConcernCategory::Disproportionality, &[]),
             respond(20),
-            Command::CloseConcern {
+            Command::CloseConcern(CloseStopSearchConcern {
                 concern_id: id(20),
                 closed_at: days_ago(2),
                 resolution: ConcernResolution::Addressed,
                 note: None,
-            },
-            Command::CloseConcern {
+            }),
+            Command::CloseConcern(CloseStopSearchConcern {
                 concern_id: id(21),
                 closed_at: days_ago(1),
                 resolution: ConcernResolution::Withdrawn,
                 note: Some("To be taken up with next quarter's data".into()),
-            },
+            }),
         ]
         .into_iter()
         .flat_map(|c| run(&mut s, c).expect("valid"))
@@ -770,47 +813,55 @@ pub(crate) mod tests {
             decide(&State::default(), c, &ctx())
         };
         assert!(matches!(
-            with(|c| if let Command::Import { borough, .. } = c {
-                *borough = "E09000099".into()
-            }),
+            with(
+                |c| if let Command::Import(ImportStopSearchRecords { borough, .. }) = c {
+                    *borough = "E09000099".into()
+                }
+            ),
             Err(DomainError::UnknownBorough(_))
         ));
         assert!(matches!(
-            with(|c| if let Command::Import { period, .. } = c {
-                *period = Period::new(period.to, period.from)
-            }),
+            with(
+                |c| if let Command::Import(ImportStopSearchRecords { period, .. }) = c {
+                    *period = Period::new(period.to, period.from)
+                }
+            ),
             Err(DomainError::EndBeforeStart {
                 end_field: "period.to",
                 ..
             })
         ));
         assert!(matches!(
-            with(|c| if let Command::Import { period, .. } = c {
-                *period = Period::month(2031, 1).unwrap_or(*period)
-            }),
+            with(
+                |c| if let Command::Import(ImportStopSearchRecords { period, .. }) = c {
+                    *period = Period::month(2031, 1).unwrap_or(*period)
+                }
+            ),
             Err(DomainError::InFuture {
                 field: "period.from",
                 ..
             })
         ));
         assert_eq!(
-            with(|c| if let Command::Import { source, .. } = c {
-                source.file_name = String::new()
-            }),
+            with(
+                |c| if let Command::Import(ImportStopSearchRecords { source, .. }) = c {
+                    source.file_name = String::new()
+                }
+            ),
             Err(DomainError::Required {
                 field: "source.file_name"
             })
         );
         assert_eq!(
             with(|c| {
-                if let Command::Import {
+                if let Command::Import(ImportStopSearchRecords {
                     records_read,
                     records_accepted,
                     records_rejected,
                     by_officer_defined_ethnicity,
                     by_outcome,
                     ..
-                } = c
+                }) = c
                 {
                     *records_read = 0;
                     *records_accepted = 0;
@@ -826,9 +877,9 @@ pub(crate) mod tests {
         );
         assert!(matches!(
             with(|c| {
-                if let Command::Import {
+                if let Command::Import(ImportStopSearchRecords {
                     records_rejected, ..
-                } = c
+                }) = c
                 {
                     *records_rejected = 5
                 }
@@ -839,18 +890,22 @@ pub(crate) mod tests {
             })
         ));
         assert!(matches!(
-            with(|c| if let Command::Import { by_outcome, .. } = c {
-                by_outcome.insert("Caution".into(), 1);
-            }),
+            with(
+                |c| if let Command::Import(ImportStopSearchRecords { by_outcome, .. }) = c {
+                    by_outcome.insert("Caution".into(), 1);
+                }
+            ),
             Err(DomainError::Invalid {
                 field: "by_outcome",
                 ..
             })
         ));
         assert!(matches!(
-            with(|c| if let Command::Import { imported_at, .. } = c {
-                *imported_at = now() + Duration::hours(1)
-            }),
+            with(
+                |c| if let Command::Import(ImportStopSearchRecords { imported_at, .. }) = c {
+                    *imported_at = now() + Duration::hours(1)
+                }
+            ),
             Err(DomainError::InFuture { .. })
         ));
         assert!(matches!(
@@ -900,7 +955,7 @@ pub(crate) mod tests {
             })
         );
         let mut thematic = sample(11, &["r3"]);
-        if let Command::SelectSample { method, .. } = &mut thematic {
+        if let Command::SelectSample(SelectStopSearchSample { method, .. }) = &mut thematic {
             *method = SampleMethod::Thematic;
         }
         assert_eq!(
@@ -908,7 +963,7 @@ pub(crate) mod tests {
             Err(DomainError::Required { field: "rationale" })
         );
         let mut early = sample(11, &["r3"]);
-        if let Command::SelectSample { selected_at, .. } = &mut early {
+        if let Command::SelectSample(SelectStopSearchSample { selected_at, .. }) = &mut early {
             *selected_at = days_ago(30);
         }
         assert!(matches!(
@@ -927,7 +982,7 @@ pub(crate) mod tests {
             Err(DomainError::unknown("sampled record", "r9"))
         );
         let mut other_sample = review("r2", GroundsAssessment::Reasonable);
-        if let Command::ReviewRecord { sample_id, .. } = &mut other_sample {
+        if let Command::ReviewRecord(ReviewStopSearchRecord { sample_id, .. }) = &mut other_sample {
             *sample_id = id(99);
         }
         assert_eq!(
@@ -935,10 +990,10 @@ pub(crate) mod tests {
             Err(DomainError::unknown("sample", id(99)))
         );
         let mut no_video = review("r2", GroundsAssessment::Reasonable);
-        if let Command::ReviewRecord {
+        if let Command::ReviewRecord(ReviewStopSearchRecord {
             body_worn_video_viewed,
             ..
-        } = &mut no_video
+        }) = &mut no_video
         {
             *body_worn_video_viewed = false;
         }
@@ -950,7 +1005,7 @@ pub(crate) mod tests {
             })
         ));
         let mut before = review("r2", GroundsAssessment::Reasonable);
-        if let Command::ReviewRecord { reviewed_at, .. } = &mut before {
+        if let Command::ReviewRecord(ReviewStopSearchRecord { reviewed_at, .. }) = &mut before {
             *reviewed_at = days_ago(16);
         }
         assert!(matches!(
@@ -976,7 +1031,7 @@ pub(crate) mod tests {
             })
         );
         let mut blank = concern(20, ConcernCategory::Grounds, &["r1"]);
-        if let Command::RaiseConcern { description, .. } = &mut blank {
+        if let Command::RaiseConcern(RaiseStopSearchConcern { description, .. }) = &mut blank {
             description.clear();
         }
         assert_eq!(
@@ -994,11 +1049,13 @@ pub(crate) mod tests {
             decide(&s, respond(99), &ctx()),
             Err(DomainError::unknown("stop-and-search concern", id(99)))
         );
-        let close = |resolution, note: Option<&str>| Command::CloseConcern {
-            concern_id: id(20),
-            closed_at: days_ago(1),
-            resolution,
-            note: note.map(Into::into),
+        let close = |resolution, note: Option<&str>| {
+            Command::CloseConcern(CloseStopSearchConcern {
+                concern_id: id(20),
+                closed_at: days_ago(1),
+                resolution,
+                note: note.map(Into::into),
+            })
         };
         assert_eq!(
             decide(&s, close(ConcernResolution::Addressed, None), &ctx()),
@@ -1010,7 +1067,10 @@ pub(crate) mod tests {
             ))
         );
         let mut early = respond(20);
-        if let Command::RecordPoliceResponse { received_at, .. } = &mut early {
+        if let Command::RecordPoliceResponse(RecordStopSearchPoliceResponse {
+            received_at, ..
+        }) = &mut early
+        {
             *received_at = days_ago(14);
         }
         assert!(matches!(

@@ -22,6 +22,7 @@ pub fn stream_id(complaint_id: Uuid) -> StreamId {
 
 /// What the complaint is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintCategory {
     /// Slow or no police attendance.
@@ -41,6 +42,7 @@ pub enum ComplaintCategory {
 
 /// How the complaint reached the board.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintChannel {
     Email,
@@ -67,6 +69,7 @@ pub enum ReferralTarget {
 
 /// How the complaint ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintOutcome {
     Upheld,
@@ -78,6 +81,7 @@ pub enum ComplaintOutcome {
 
 /// The board's view on how the complaint was handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewFinding {
     HandledWell,
@@ -162,45 +166,76 @@ events! {
     }
 }
 
-/// What can be done with a complaint.
+/// Record a complaint a victim of crime raised with the board.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Raise {
-        complaint_id: Uuid,
-        borough: BoroughCode,
-        ward: Option<WardCode>,
-        received_at: Timestamp,
-        category: ComplaintCategory,
-        category_detail: Option<String>,
-        channel: ComplaintChannel,
-        summary: String,
-        personal: ComplainantDetails,
-    },
-    Acknowledge {
-        acknowledged_at: Timestamp,
-    },
-    Refer {
-        referral_id: Uuid,
-        referred_to: ReferralTarget,
-        referred_at: Timestamp,
-        note: Option<String>,
-    },
-    RecordResponse {
-        referral_id: Uuid,
-        responded_at: Timestamp,
-        response_summary: String,
-    },
-    Resolve {
-        resolved_at: Timestamp,
-        outcome: ComplaintOutcome,
-        outcome_summary: String,
-    },
-    Review {
-        reviewed_at: Timestamp,
-        meeting_id: Option<Uuid>,
-        finding: ReviewFinding,
-        notes: String,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RaiseVictimComplaint {
+    pub complaint_id: Uuid,
+    pub borough: BoroughCode,
+    pub ward: Option<WardCode>,
+    pub received_at: Timestamp,
+    pub category: ComplaintCategory,
+    pub category_detail: Option<String>,
+    pub channel: ComplaintChannel,
+    pub summary: String,
+    pub personal: ComplainantDetails,
+}
+
+/// Acknowledge a complaint to the complainant.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AcknowledgeVictimComplaint {
+    pub acknowledged_at: Timestamp,
+}
+
+/// Refer an acknowledged complaint to a body that can act on it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReferVictimComplaint {
+    pub referral_id: Uuid,
+    pub referred_to: ReferralTarget,
+    pub referred_at: Timestamp,
+    pub note: Option<String>,
+}
+
+/// Record the response of the body a complaint was referred to.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordVictimComplaintResponse {
+    pub referral_id: Uuid,
+    pub responded_at: Timestamp,
+    pub response_summary: String,
+}
+
+/// Resolve an acknowledged complaint with an outcome.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ResolveVictimComplaint {
+    pub resolved_at: Timestamp,
+    pub outcome: ComplaintOutcome,
+    pub outcome_summary: String,
+}
+
+/// Record the board's review of how a resolved complaint was handled.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct ReviewVictimComplaint {
+    pub reviewed_at: Timestamp,
+    pub meeting_id: Option<Uuid>,
+    pub finding: ReviewFinding,
+    pub notes: String,
+}
+
+commands! {
+    /// What can be done with a complaint.
+    pub enum Command {
+        Raise(RaiseVictimComplaint),
+        Acknowledge(AcknowledgeVictimComplaint),
+        Refer(ReferVictimComplaint),
+        RecordResponse(RecordVictimComplaintResponse),
+        Resolve(ResolveVictimComplaint),
+        Review(ReviewVictimComplaint),
+    }
 }
 
 /// Where a complaint is.
@@ -295,7 +330,7 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Raise {
+    if let Command::Raise(RaiseVictimComplaint {
         complaint_id,
         borough,
         ward,
@@ -305,7 +340,7 @@ pub fn decide(
         channel,
         summary,
         personal,
-    } = command
+    }) = command
     {
         if state.status != Status::NotRaised {
             return Err(DomainError::already_exists(KIND, complaint_id));
@@ -348,8 +383,10 @@ pub fn decide(
         _ => Ok(()),
     };
     let event: Event = match command {
-        Command::Raise { .. } => return Err(DomainError::already_exists(KIND, complaint_id)),
-        Command::Acknowledge { acknowledged_at } => {
+        Command::Raise(RaiseVictimComplaint { .. }) => {
+            return Err(DomainError::already_exists(KIND, complaint_id));
+        }
+        Command::Acknowledge(AcknowledgeVictimComplaint { acknowledged_at }) => {
             if state.acknowledged_at.is_some() {
                 return Err(DomainError::already(KIND, complaint_id, "acknowledged"));
             }
@@ -368,12 +405,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::Refer {
+        Command::Refer(ReferVictimComplaint {
             referral_id,
             referred_to,
             referred_at,
             note,
-        } => {
+        }) => {
             closed("refer")?;
             let Some(ack) = state.acknowledged_at else {
                 return Err(DomainError::invalid_state(
@@ -400,11 +437,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordResponse {
+        Command::RecordResponse(RecordVictimComplaintResponse {
             referral_id,
             responded_at,
             response_summary,
-        } => {
+        }) => {
             let referral = state
                 .referrals
                 .iter()
@@ -433,11 +470,11 @@ pub fn decide(
             }
             .into()
         }
-        Command::Resolve {
+        Command::Resolve(ResolveVictimComplaint {
             resolved_at,
             outcome,
             outcome_summary,
-        } => {
+        }) => {
             if matches!(state.status, Status::Resolved | Status::Reviewed) {
                 return Err(DomainError::already(KIND, complaint_id, "resolved"));
             }
@@ -461,12 +498,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::Review {
+        Command::Review(ReviewVictimComplaint {
             reviewed_at,
             meeting_id,
             finding,
             notes,
-        } => {
+        }) => {
             match state.status {
                 Status::Resolved => {}
                 Status::Reviewed => {
@@ -596,7 +633,7 @@ pub(crate) mod tests {
     }
 
     fn raise() -> Command {
-        Command::Raise {
+        Command::Raise(RaiseVictimComplaint {
             complaint_id: id(1),
             borough: CAMDEN.into(),
             ward: Some(CAMDEN_WARD.into()),
@@ -606,7 +643,7 @@ pub(crate) mod tests {
             channel: ComplaintChannel::Email,
             summary: "No update for six weeks after a burglary report".into(),
             personal: complainant(),
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -620,31 +657,31 @@ pub(crate) mod tests {
     fn lifecycle() -> Vec<Command> {
         vec![
             raise(),
-            Command::Acknowledge {
+            Command::Acknowledge(AcknowledgeVictimComplaint {
                 acknowledged_at: days_ago(27),
-            },
-            Command::Refer {
+            }),
+            Command::Refer(ReferVictimComplaint {
                 referral_id: id(2),
                 referred_to: ReferralTarget::BoroughCommand,
                 referred_at: days_ago(26),
                 note: Some("Asked for a named officer to call back".into()),
-            },
-            Command::RecordResponse {
+            }),
+            Command::RecordResponse(RecordVictimComplaintResponse {
                 referral_id: id(2),
                 responded_at: days_ago(20),
                 response_summary: "Officer allocated; victim called".into(),
-            },
-            Command::Resolve {
+            }),
+            Command::Resolve(ResolveVictimComplaint {
                 resolved_at: days_ago(10),
                 outcome: ComplaintOutcome::Upheld,
                 outcome_summary: "Victim updated; process changed".into(),
-            },
-            Command::Review {
+            }),
+            Command::Review(ReviewVictimComplaint {
                 reviewed_at: days_ago(2),
                 meeting_id: Some(id(50)),
                 finding: ReviewFinding::LessonsToLearn,
                 notes: "Updates policy to be checked at next meeting".into(),
-            },
+            }),
         ]
     }
 
@@ -673,9 +710,9 @@ pub(crate) mod tests {
     fn unknown_complaint() {
         let err = decide(
             &State::default(),
-            Command::Acknowledge {
+            Command::Acknowledge(AcknowledgeVictimComplaint {
                 acknowledged_at: days_ago(1),
-            },
+            }),
             &ctx(),
         );
         assert!(matches!(
@@ -690,7 +727,7 @@ pub(crate) mod tests {
     #[test]
     fn raise_validation() {
         let mut bad = raise();
-        if let Command::Raise { ward, .. } = &mut bad {
+        if let Command::Raise(RaiseVictimComplaint { ward, .. }) = &mut bad {
             *ward = Some(HACKNEY_WARD.into());
         }
         assert!(matches!(
@@ -698,7 +735,7 @@ pub(crate) mod tests {
             Err(DomainError::WardNotInBorough { .. })
         ));
         let mut unknown_ward = raise();
-        if let Command::Raise { ward, .. } = &mut unknown_ward {
+        if let Command::Raise(RaiseVictimComplaint { ward, .. }) = &mut unknown_ward {
             *ward = Some("E05999999".into());
         }
         assert_eq!(
@@ -706,7 +743,7 @@ pub(crate) mod tests {
             Err(DomainError::UnknownWard("E05999999".into()))
         );
         let mut future = raise();
-        if let Command::Raise { received_at, .. } = &mut future {
+        if let Command::Raise(RaiseVictimComplaint { received_at, .. }) = &mut future {
             *received_at = now() + Duration::days(1);
         }
         assert!(matches!(
@@ -717,7 +754,7 @@ pub(crate) mod tests {
             })
         ));
         let mut other = raise();
-        if let Command::Raise { category, .. } = &mut other {
+        if let Command::Raise(RaiseVictimComplaint { category, .. }) = &mut other {
             *category = ComplaintCategory::Other;
         }
         assert_eq!(
@@ -738,12 +775,12 @@ pub(crate) mod tests {
     fn lifecycle_order_errors() {
         let mut s = State::default();
         run(&mut s, raise()).expect("raise");
-        let refer = Command::Refer {
+        let refer = Command::Refer(ReferVictimComplaint {
             referral_id: id(2),
             referred_to: ReferralTarget::Mopac,
             referred_at: days_ago(5),
             note: None,
-        };
+        });
         assert!(matches!(
             decide(&s, refer.clone(), &ctx()),
             Err(DomainError::InvalidState {
@@ -751,11 +788,11 @@ pub(crate) mod tests {
                 ..
             })
         ));
-        let resolve = Command::Resolve {
+        let resolve = Command::Resolve(ResolveVictimComplaint {
             resolved_at: days_ago(1),
             outcome: ComplaintOutcome::NotUpheld,
             outcome_summary: "x".into(),
-        };
+        });
         assert!(matches!(
             decide(&s, resolve.clone(), &ctx()),
             Err(DomainError::InvalidState {
@@ -763,9 +800,9 @@ pub(crate) mod tests {
                 ..
             })
         ));
-        let early = Command::Acknowledge {
+        let early = Command::Acknowledge(AcknowledgeVictimComplaint {
             acknowledged_at: days_ago(40),
-        };
+        });
         assert!(matches!(
             decide(&s, early, &ctx()),
             Err(DomainError::EndBeforeStart {
@@ -773,9 +810,9 @@ pub(crate) mod tests {
                 ..
             })
         ));
-        let ack = Command::Acknowledge {
+        let ack = Command::Acknowledge(AcknowledgeVictimComplaint {
             acknowledged_at: days_ago(20),
-        };
+        });
         run(&mut s, ack.clone()).expect("ack");
         assert_eq!(
             decide(&s, ack, &ctx()),
@@ -784,11 +821,11 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::RecordResponse {
+                Command::RecordResponse(RecordVictimComplaintResponse {
                     referral_id: id(3),
                     responded_at: days_ago(1),
                     response_summary: "x".into()
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::Unknown {
@@ -796,12 +833,12 @@ pub(crate) mod tests {
                 ..
             })
         ));
-        let review = Command::Review {
+        let review = Command::Review(ReviewVictimComplaint {
             reviewed_at: days_ago(1),
             meeting_id: None,
             finding: ReviewFinding::HandledWell,
             notes: "n".into(),
-        };
+        });
         assert!(matches!(
             decide(&s, review.clone(), &ctx()),
             Err(DomainError::InvalidState {

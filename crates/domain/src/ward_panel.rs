@@ -23,6 +23,7 @@ pub fn stream_id(ward: &WardCode) -> StreamId {
 
 /// The part a member plays on the panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::Enum))]
 #[serde(rename_all = "snake_case")]
 pub enum PanelRole {
     Chair,
@@ -93,36 +94,63 @@ events! {
     }
 }
 
+/// Form the panel of a ward.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Form {
-        ward: WardCode,
-        borough: BoroughCode,
-        formed_on: NaiveDate,
-    },
-    Join {
-        member_id: Uuid,
-        role: PanelRole,
-        joined_on: NaiveDate,
-        personal: ContactDetails,
-    },
-    Leave {
-        member_id: Uuid,
-        left_on: NaiveDate,
-    },
-    RecordMeeting {
-        meeting_id: Uuid,
-        held_at: Timestamp,
-        members_present: Vec<Uuid>,
-        residents_attending: u32,
-        snt_attended: bool,
-    },
-    AgreePriority {
-        meeting_id: Uuid,
-        priority_id: Uuid,
-        title: String,
-        description: String,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct FormWardPanel {
+    pub ward: WardCode,
+    pub borough: BoroughCode,
+    pub formed_on: NaiveDate,
+}
+
+/// Record that a member joined the ward panel.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct JoinWardPanel {
+    pub member_id: Uuid,
+    pub role: PanelRole,
+    pub joined_on: NaiveDate,
+    pub personal: ContactDetails,
+}
+
+/// Record that a member left the ward panel.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct LeaveWardPanel {
+    pub member_id: Uuid,
+    pub left_on: NaiveDate,
+}
+
+/// Record a ward panel meeting (members present, residents, SNT attendance).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RecordWardPanelMeeting {
+    pub meeting_id: Uuid,
+    pub held_at: Timestamp,
+    pub members_present: Vec<Uuid>,
+    pub residents_attending: u32,
+    pub snt_attended: bool,
+}
+
+/// Record a priority the panel agreed at a meeting.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct AgreeWardPanelPriority {
+    pub meeting_id: Uuid,
+    pub priority_id: Uuid,
+    pub title: String,
+    pub description: String,
+}
+
+commands! {
+    /// What can be done with a ward panel.
+    pub enum Command {
+        Form(FormWardPanel),
+        Join(JoinWardPanel),
+        Leave(LeaveWardPanel),
+        RecordMeeting(RecordWardPanelMeeting),
+        AgreePriority(AgreeWardPanelPriority),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,11 +209,11 @@ pub fn decide(
     command: Command,
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    if let Command::Form {
+    if let Command::Form(FormWardPanel {
         ward,
         borough,
         formed_on,
-    } = command
+    }) = command
     {
         if state.ward.is_some() {
             return Err(DomainError::already_exists("ward panel", ward));
@@ -206,13 +234,15 @@ pub fn decide(
         return Err(DomainError::unknown("ward panel", "(not formed)"));
     };
     let event: Event = match command {
-        Command::Form { .. } => return Err(DomainError::already_exists("ward panel", ward)),
-        Command::Join {
+        Command::Form(FormWardPanel { .. }) => {
+            return Err(DomainError::already_exists("ward panel", ward));
+        }
+        Command::Join(JoinWardPanel {
             member_id,
             role,
             joined_on,
             personal,
-        } => {
+        }) => {
             if let Some(m) = state.members.get(&member_id) {
                 return Err(if m.left_on.is_some() {
                     DomainError::already("panel member", member_id, "left")
@@ -230,7 +260,7 @@ pub fn decide(
             }
             .into()
         }
-        Command::Leave { member_id, left_on } => {
+        Command::Leave(LeaveWardPanel { member_id, left_on }) => {
             let m = state
                 .members
                 .get(&member_id)
@@ -246,13 +276,13 @@ pub fn decide(
             }
             .into()
         }
-        Command::RecordMeeting {
+        Command::RecordMeeting(RecordWardPanelMeeting {
             meeting_id,
             held_at,
             members_present,
             residents_attending,
             snt_attended,
-        } => {
+        }) => {
             if state.meetings.contains(&meeting_id) {
                 return Err(DomainError::already_exists("panel meeting", meeting_id));
             }
@@ -272,12 +302,12 @@ pub fn decide(
             }
             .into()
         }
-        Command::AgreePriority {
+        Command::AgreePriority(AgreeWardPanelPriority {
             meeting_id,
             priority_id,
             title,
             description,
-        } => {
+        }) => {
             if !state.meetings.contains(&meeting_id) {
                 return Err(DomainError::unknown("panel meeting", meeting_id));
             }
@@ -309,15 +339,15 @@ pub(crate) mod tests {
     }
 
     fn form() -> Command {
-        Command::Form {
+        Command::Form(FormWardPanel {
             ward: CAMDEN_WARD.into(),
             borough: CAMDEN.into(),
             formed_on: d(2015, 1, 10),
-        }
+        })
     }
 
     fn join(n: u128) -> Command {
-        Command::Join {
+        Command::Join(JoinWardPanel {
             member_id: id(n),
             role: PanelRole::Resident,
             joined_on: d(2024, 1, 1),
@@ -327,7 +357,7 @@ pub(crate) mod tests {
                 email: None,
                 phone: Some("020 7946 0000".into()),
             },
-        }
+        })
     }
 
     fn run(state: &mut State, cmd: Command) -> Result<Vec<Event>, DomainError> {
@@ -342,23 +372,23 @@ pub(crate) mod tests {
             form(),
             join(1),
             join(2),
-            Command::RecordMeeting {
+            Command::RecordMeeting(RecordWardPanelMeeting {
                 meeting_id: id(50),
                 held_at: days_ago(7),
                 members_present: vec![id(1), id(2)],
                 residents_attending: 6,
                 snt_attended: true,
-            },
-            Command::AgreePriority {
+            }),
+            Command::AgreePriority(AgreeWardPanelPriority {
                 meeting_id: id(50),
                 priority_id: id(60),
                 title: "Moped-enabled phone snatches".into(),
                 description: "Around the high street after dark".into(),
-            },
-            Command::Leave {
+            }),
+            Command::Leave(LeaveWardPanel {
                 member_id: id(2),
                 left_on: d(2025, 6, 1),
-            },
+            }),
         ]
         .into_iter()
         .flat_map(|c| run(&mut s, c).expect("valid"))
@@ -382,11 +412,11 @@ pub(crate) mod tests {
 
     #[test]
     fn errors() {
-        let wrong_borough = Command::Form {
+        let wrong_borough = Command::Form(FormWardPanel {
             ward: HACKNEY_WARD.into(),
             borough: CAMDEN.into(),
             formed_on: d(2015, 1, 1),
-        };
+        });
         assert!(matches!(
             decide(&State::default(), wrong_borough, &ctx()),
             Err(DomainError::WardNotInBorough { .. })
@@ -412,10 +442,10 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::Leave {
+                Command::Leave(LeaveWardPanel {
                     member_id: id(1),
                     left_on: d(2020, 1, 1)
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::EndBeforeStart { .. })
@@ -423,10 +453,10 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::Leave {
+                Command::Leave(LeaveWardPanel {
                     member_id: id(9),
                     left_on: d(2025, 1, 1)
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::Unknown {
@@ -437,12 +467,12 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::AgreePriority {
+                Command::AgreePriority(AgreeWardPanelPriority {
                     meeting_id: id(77),
                     priority_id: id(60),
                     title: "t".into(),
                     description: String::new()
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::Unknown {
@@ -453,13 +483,13 @@ pub(crate) mod tests {
         assert!(matches!(
             decide(
                 &s,
-                Command::RecordMeeting {
+                Command::RecordMeeting(RecordWardPanelMeeting {
                     meeting_id: id(50),
                     held_at: days_ago(1),
                     members_present: vec![id(5)],
                     residents_attending: 0,
                     snt_attended: false
-                },
+                }),
                 &ctx()
             ),
             Err(DomainError::Unknown {

@@ -93,6 +93,16 @@ pub struct ServeArgs {
     /// forgotten first (0 turns them off).
     #[arg(long, env = "ENGAGE_PERSISTED_QUERY_CACHE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub persisted_query_cache_bytes: usize,
+    /// The identity every request acts as, as ID:ROLE:ORGANISATION, recorded as the actor of
+    /// every event a mutation records. Access control is not enforced yet: anyone who can
+    /// reach the server acts as this identity.
+    #[arg(
+        long,
+        env = "ENGAGE_DEV_ACTOR",
+        default_value = "dev:administrator:local",
+        value_parser = engage_server::identity::parse_actor
+    )]
+    pub dev_actor: engage_log::Actor,
 }
 
 #[derive(Debug, Args)]
@@ -198,8 +208,15 @@ async fn serve_cmd(
         graphiql: args.graphiql,
         max_body_bytes: args.max_body_bytes,
         persisted_query_cache_bytes: args.persisted_query_cache_bytes,
+        dev_actor: args.dev_actor.clone(),
         ..engage_server::ServerConfig::default()
     };
+    tracing::warn!(
+        actor.id = %args.dev_actor.id,
+        actor.role = %args.dev_actor.role,
+        actor.organisation = %args.dev_actor.organisation,
+        "access control is not enforced yet: every request acts as this development identity and mutations record it as the actor"
+    );
     eprintln!(
         "engage is serving {} events from {} on http://{}/graphql{}",
         head.position,

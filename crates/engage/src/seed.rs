@@ -903,20 +903,20 @@ fn round_workflow(world: &World, r: &RoundPlan) -> Workflow {
         Step {
             at: r.opens_at,
             actor: 0,
-            command: fund_round::Command::Open {
+            command: fund_round::Command::Open(fund_round::OpenFundRound {
                 round_id: r.id,
                 name: r.name.clone(),
                 pot_pence: r.pot_pence,
                 opens_at: r.opens_at,
                 closes_at: r.closes_at,
-            },
+            }),
         },
         Step {
             at: r.closes_at,
             actor: 0,
-            command: fund_round::Command::Close {
+            command: fund_round::Command::Close(fund_round::CloseFundRound {
                 closed_at: r.closes_at,
-            },
+            }),
         },
     ];
     Workflow {
@@ -1003,11 +1003,11 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
     steps.push(Step {
         at: established,
         actor: SECRETARY,
-        command: board::Command::Establish {
+        command: board::Command::Establish(board::EstablishBoard {
             borough: info.code.clone(),
             name: format!("{} Safer Neighbourhood Board", info.name),
             established_on: established.date_naive(),
-        },
+        }),
     });
     let members = (4.0 + 8.0 * s).round().clamp(4.0, 12.0) as usize;
     let mut active: Vec<ActiveMember> = Vec::new();
@@ -1045,11 +1045,11 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
                     steps.push(Step {
                         at: when,
                         actor: SECRETARY,
-                        command: board::Command::StandDownMember {
+                        command: board::Command::StandDownMember(board::StandDownBoardMember {
                             member_id: leaving.id,
                             stood_down_on: when.date_naive(),
                             reason: Some("End of term".into()),
-                        },
+                        }),
                     });
                     let (step, member) = appoint(rng, leaving.role, when + Duration::minutes(1));
                     steps.push(step);
@@ -1077,7 +1077,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
         steps.push(Step {
             at: scheduled_at,
             actor: SECRETARY,
-            command: board::Command::ScheduleMeeting {
+            command: board::Command::ScheduleMeeting(board::ScheduleBoardMeeting {
                 meeting_id,
                 kind,
                 scheduled_for: meeting_at,
@@ -1092,13 +1092,13 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
                 )
                 .clone(),
                 agenda,
-            },
+            }),
         });
         if rng.random_bool(0.05) {
             steps.push(Step {
                 at: meeting_at - days(rng, 1, 7),
                 actor: SECRETARY,
-                command: board::Command::CancelMeeting {
+                command: board::Command::CancelMeeting(board::CancelBoardMeeting {
                     meeting_id,
                     reason: pick(
                         rng,
@@ -1109,7 +1109,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
                         ],
                     )
                     .to_string(),
-                },
+                }),
             });
             continue;
         }
@@ -1132,7 +1132,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
         steps.push(Step {
             at: held_at,
             actor: SECRETARY,
-            command: board::Command::RecordMeetingHeld {
+            command: board::Command::RecordMeetingHeld(board::RecordBoardMeetingHeld {
                 meeting_id,
                 held_at: meeting_at,
                 members_present: present,
@@ -1142,7 +1142,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
                 } else {
                     rng.random_range(4..70)
                 },
-            },
+            }),
         });
         held.push(BoardMeeting {
             id: meeting_id,
@@ -1153,7 +1153,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
         steps.push(Step {
             at: published,
             actor: SECRETARY,
-            command: board::Command::PublishMinutes {
+            command: board::Command::PublishMinutes(board::PublishBoardMinutes {
                 meeting_id,
                 published_at: published,
                 minutes_ref: format!(
@@ -1161,7 +1161,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
                     info.code,
                     meeting_at.date_naive()
                 ),
-            },
+            }),
         });
         for _ in 0..rng.random_range(0..=3) {
             let action_id = random_id(rng);
@@ -1170,13 +1170,13 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
             steps.push(Step {
                 at: held_at + Duration::minutes(5),
                 actor: SECRETARY,
-                command: board::Command::RaiseActionItem {
+                command: board::Command::RaiseActionItem(board::RaiseBoardActionItem {
                     action_id,
                     meeting_id,
                     description: description.into(),
                     owner: owner.into(),
                     due_on,
-                },
+                }),
             });
             if rng.random_bool(0.8) {
                 let done = at_naive(due_on, 12, 0) + days(rng, -20, 30);
@@ -1184,7 +1184,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
                 steps.push(Step {
                     at: done,
                     actor: SECRETARY,
-                    command: board::Command::CompleteActionItem {
+                    command: board::Command::CompleteActionItem(board::CompleteBoardActionItem {
                         action_id,
                         completed_on: done.date_naive(),
                         outcome: pick(
@@ -1197,7 +1197,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
                             ],
                         )
                         .to_string(),
-                    },
+                    }),
                 });
             }
         }
@@ -1231,14 +1231,14 @@ fn appoint(
         Step {
             at,
             actor: SECRETARY,
-            command: board::Command::AppointMember {
+            command: board::Command::AppointMember(board::AppointBoardMember {
                 member_id: id,
                 role,
                 represents,
                 term_start,
                 term_end: Some(term_end),
                 personal: contact(rng),
-            },
+            }),
         },
         ActiveMember { id, role, term_end },
     )
@@ -1308,11 +1308,11 @@ fn panel_workflow(
     steps.push(Step {
         at: formed,
         actor: 0,
-        command: ward_panel::Command::Form {
+        command: ward_panel::Command::Form(ward_panel::FormWardPanel {
             ward: ward.clone(),
             borough: info.code.clone(),
             formed_on: formed.date_naive(),
-        },
+        }),
     });
     let size = (3.0 + 5.0 * s).round().clamp(3.0, 8.0) as usize;
     let mut active: Vec<Uuid> = Vec::new();
@@ -1326,12 +1326,12 @@ fn panel_workflow(
         steps.push(Step {
             at,
             actor: 0,
-            command: ward_panel::Command::Join {
+            command: ward_panel::Command::Join(ward_panel::JoinWardPanel {
                 member_id: id,
                 role,
                 joined_on: at.date_naive(),
                 personal: contact(rng),
-            },
+            }),
         });
         id
     }
@@ -1374,10 +1374,10 @@ fn panel_workflow(
             steps.push(Step {
                 at: left,
                 actor: 0,
-                command: ward_panel::Command::Leave {
+                command: ward_panel::Command::Leave(ward_panel::LeaveWardPanel {
                     member_id: leaving,
                     left_on: left.date_naive(),
-                },
+                }),
             });
             active.push(join(
                 rng,
@@ -1395,13 +1395,13 @@ fn panel_workflow(
         steps.push(Step {
             at: held_at + Duration::hours(2),
             actor: 0,
-            command: ward_panel::Command::RecordMeeting {
+            command: ward_panel::Command::RecordMeeting(ward_panel::RecordWardPanelMeeting {
                 meeting_id,
                 held_at,
                 members_present: present,
                 residents_attending: rng.random_range(0..30),
                 snt_attended: rng.random_bool(0.85),
-            },
+            }),
         });
         last_named = held_at + Duration::hours(2);
         // About one ward priority a year (every fourth or fifth meeting).
@@ -1412,12 +1412,12 @@ fn panel_workflow(
             steps.push(Step {
                 at,
                 actor: 0,
-                command: ward_panel::Command::AgreePriority {
+                command: ward_panel::Command::AgreePriority(ward_panel::AgreeWardPanelPriority {
                     meeting_id,
                     priority_id,
                     title: title.into(),
                     description: description.into(),
-                },
+                }),
             });
             agreed.push(PendingPriority {
                 at: at + days(rng, 2, 21),
@@ -1486,7 +1486,11 @@ fn complaint_workflow(
     received: Timestamp,
     rng: &mut ChaCha8Rng,
 ) -> Workflow {
-    use victim_complaint::Command as C;
+    use victim_complaint::{
+        AcknowledgeVictimComplaint, Command as C, RaiseVictimComplaint,
+        RecordVictimComplaintResponse, ReferVictimComplaint, ResolveVictimComplaint,
+        ReviewVictimComplaint,
+    };
     let info = &world.boroughs[b];
     let complaint_id = random_id(rng);
     let (category, summary) = *pick(rng, &COMPLAINTS);
@@ -1494,7 +1498,7 @@ fn complaint_workflow(
     let mut steps = vec![Step {
         at: received,
         actor: SECRETARY,
-        command: C::Raise {
+        command: C::Raise(RaiseVictimComplaint {
             complaint_id,
             borough: info.code.clone(),
             ward: rng
@@ -1525,7 +1529,7 @@ fn complaint_workflow(
                     .random_bool(0.2)
                     .then(|| format!("{} High Street, {}", rng.random_range(1..300), info.name)),
             },
-        },
+        }),
     }];
     // Timeliness: most acknowledged within two working days, some slips.
     let ack_days = weighted(rng, &[(60, (0, 2)), (30, (3, 7)), (10, (8, 30))]);
@@ -1533,9 +1537,9 @@ fn complaint_workflow(
     steps.push(Step {
         at: acknowledged,
         actor: SECRETARY,
-        command: C::Acknowledge {
+        command: C::Acknowledge(AcknowledgeVictimComplaint {
             acknowledged_at: acknowledged,
-        },
+        }),
     });
     let mut last = acknowledged;
     let referrals = weighted(rng, &[(20, 0usize), (70, 1), (10, 2)]);
@@ -1554,14 +1558,14 @@ fn complaint_workflow(
         steps.push(Step {
             at: referred,
             actor: SECRETARY,
-            command: C::Refer {
+            command: C::Refer(ReferVictimComplaint {
                 referral_id,
                 referred_to,
                 referred_at: referred,
                 note: rng
                     .random_bool(0.5)
                     .then(|| "Asked for a named contact and a reply within 20 working days".into()),
-            },
+            }),
         });
         last = last.max(referred);
         if rng.random_bool(0.85) {
@@ -1569,7 +1573,7 @@ fn complaint_workflow(
             steps.push(Step {
                 at: responded,
                 actor: POLICE,
-                command: C::RecordResponse {
+                command: C::RecordResponse(RecordVictimComplaintResponse {
                     referral_id,
                     responded_at: responded,
                     response_summary: pick(
@@ -1582,7 +1586,7 @@ fn complaint_workflow(
                         ],
                     )
                     .to_string(),
-                },
+                }),
             });
             last = last.max(responded);
         }
@@ -1602,7 +1606,7 @@ fn complaint_workflow(
         steps.push(Step {
             at: resolved,
             actor: SECRETARY,
-            command: C::Resolve {
+            command: C::Resolve(ResolveVictimComplaint {
                 resolved_at: resolved,
                 outcome,
                 outcome_summary: match outcome {
@@ -1617,7 +1621,7 @@ fn complaint_workflow(
                     ComplaintOutcome::WithdrawnByComplainant => "Withdrawn by the complainant",
                 }
                 .into(),
-            },
+            }),
         });
         if rng.random_bool(0.5) {
             let meeting = meetings
@@ -1631,7 +1635,7 @@ fn complaint_workflow(
             steps.push(Step {
                 at: reviewed,
                 actor: SECRETARY,
-                command: C::Review {
+                command: C::Review(ReviewVictimComplaint {
                     reviewed_at: reviewed,
                     meeting_id,
                     finding: weighted(
@@ -1643,7 +1647,7 @@ fn complaint_workflow(
                         ],
                     ),
                     notes: "Reviewed against the Victims' Code timescales".into(),
-                },
+                }),
             });
         }
     }
@@ -1773,14 +1777,17 @@ fn priority_workflow(
     p: PendingPriority,
     rng: &mut ChaCha8Rng,
 ) -> (Workflow, Option<PendingPriority>) {
-    use priority::Command as C;
+    use priority::{
+        ClosePriority, Command as C, ProposePriority, PublishPriorityFeedback,
+        ReportPriorityProgress, ReviewPriority, SetPriority,
+    };
     let info = &world.boroughs[b];
     let code = &info.code;
     let proposed = p.at;
     let mut steps = vec![Step {
         at: proposed,
         actor: SECRETARY,
-        command: C::Propose {
+        command: C::Propose(ProposePriority {
             priority_id: p.priority_id,
             borough: code.clone(),
             ward: p.ward.clone(),
@@ -1790,7 +1797,7 @@ fn priority_workflow(
             meeting_id: p.meeting_id,
             evidence: evidence(rng, code, proposed),
             proposed_at: proposed,
-        },
+        }),
     }];
     let mut follow_up = None;
     let next_meeting = |after: Timestamp| meetings.iter().find(|m| m.held_at > after).copied();
@@ -1800,7 +1807,7 @@ fn priority_workflow(
         steps.push(Step {
             at: set_at,
             actor: SECRETARY,
-            command: C::Set {
+            command: C::Set(SetPriority {
                 set_at,
                 meeting_id: set.id,
                 evidence: evidence(rng, code, set_at),
@@ -1820,7 +1827,7 @@ fn priority_workflow(
                 )
                 .to_string(),
                 review_due: (set_at + Duration::days(182)).date_naive(),
-            },
+            }),
         });
         // Police progress reports every two to four months.
         let lifetime = days(rng, 180, 540);
@@ -1830,7 +1837,7 @@ fn priority_workflow(
             steps.push(Step {
                 at: t,
                 actor: POLICE,
-                command: C::ReportProgress {
+                command: C::ReportProgress(ReportPriorityProgress {
                     reported_at: t,
                     reported_by: format!("{} SNT Inspector", info.name),
                     rating: weighted(
@@ -1852,7 +1859,7 @@ fn priority_workflow(
                     )
                     .to_string(),
                     evidence: evidence(rng, code, t),
-                },
+                }),
             });
             t += days(rng, 60, 120);
         }
@@ -1867,7 +1874,7 @@ fn priority_workflow(
                 steps.push(Step {
                     at,
                     actor: SECRETARY,
-                    command: C::Review {
+                    command: C::Review(ReviewPriority {
                         reviewed_at: at,
                         meeting_id: m.id,
                         evidence: evidence(rng, code, at),
@@ -1882,7 +1889,7 @@ fn priority_workflow(
                         notes: "Board reviewed the police update and asked for ward-level figures"
                             .into(),
                         next_review_due: Some((at + Duration::days(120)).date_naive()),
-                    },
+                    }),
                 });
             }
         }
@@ -1901,7 +1908,7 @@ fn priority_workflow(
             steps.push(Step {
                 at: closed_at,
                 actor: SECRETARY,
-                command: C::Close {
+                command: C::Close(ClosePriority {
                     closed_at,
                     meeting_id: m.id,
                     evidence: evidence(rng, code, closed_at),
@@ -1915,7 +1922,7 @@ fn priority_workflow(
                         PriorityOutcome::Superseded => "Replaced by a sharper priority",
                     }
                     .into(),
-                },
+                }),
             });
             last_decision = closed_at;
             if let Some(next) = superseded_by {
@@ -1936,7 +1943,7 @@ fn priority_workflow(
             steps.push(Step {
                 at: published,
                 actor: SECRETARY,
-                command: C::PublishFeedback {
+                command: C::PublishFeedback(PublishPriorityFeedback {
                     feedback_id: random_id(rng),
                     published_at: published,
                     you_said: format!("You told us: {}", p.title.to_lowercase()),
@@ -1963,7 +1970,7 @@ fn priority_workflow(
                         "https://snb.example.org/{code}/you-said-we-did/{}",
                         published.date_naive()
                     )),
-                },
+                }),
             });
         }
     }
@@ -2015,7 +2022,11 @@ fn bid_workflow(
     started: Timestamp,
     rng: &mut ChaCha8Rng,
 ) -> Option<Workflow> {
-    use prevention_bid::Command as C;
+    use prevention_bid::{
+        ApprovePreventionBid, AssessPreventionBid, Command as C, RejectPreventionBid,
+        ReleasePreventionFunds, ReportPreventionBidMilestone, ReportPreventionBidOutcome,
+        SubmitPreventionBid, WithdrawPreventionBid,
+    };
     let round = world.round_open_at(started)?;
     let info = &world.boroughs[b];
     let bid_id = random_id(rng);
@@ -2042,7 +2053,7 @@ fn bid_workflow(
     let mut steps = vec![Step {
         at: started,
         actor: SECRETARY,
-        command: C::Submit {
+        command: C::Submit(SubmitPreventionBid {
             bid_id,
             round_id: round.id,
             borough: info.code.clone(),
@@ -2051,17 +2062,17 @@ fn bid_workflow(
             amount_pence,
             outcomes,
             submitted_at: started,
-        },
+        }),
     }];
     if rng.random_bool(0.06) {
         let at = started + days(rng, 3, 30);
         steps.push(Step {
             at,
             actor: SECRETARY,
-            command: C::Withdraw {
+            command: C::Withdraw(WithdrawPreventionBid {
                 withdrawn_at: at,
                 reason: "Match funding fell through".into(),
-            },
+            }),
         });
     } else {
         let assessed = round.closes_at + days(rng, 14, 42);
@@ -2076,22 +2087,22 @@ fn bid_workflow(
         steps.push(Step {
             at: assessed,
             actor: MOPAC,
-            command: C::Assess {
+            command: C::Assess(AssessPreventionBid {
                 assessed_at: assessed,
                 score,
                 recommendation,
                 notes: "Assessed against the fund's criteria: need, deliverability, value".into(),
-            },
+            }),
         });
         let decided = assessed + days(rng, 7, 28);
         if recommendation == Recommendation::DoNotFund {
             steps.push(Step {
                 at: decided,
                 actor: MOPAC,
-                command: C::Reject {
+                command: C::Reject(RejectPreventionBid {
                     rejected_at: decided,
                     reason: "Scored below the funding threshold".into(),
-                },
+                }),
             });
         } else {
             let approved = if recommendation == Recommendation::Fund {
@@ -2102,11 +2113,11 @@ fn bid_workflow(
             steps.push(Step {
                 at: decided,
                 actor: MOPAC,
-                command: C::Approve {
+                command: C::Approve(ApprovePreventionBid {
                     approved_at: decided,
                     approved_amount_pence: approved,
                     conditions: vec!["Quarterly monitoring returns to MOPAC".into()],
-                },
+                }),
             });
             let tranches: &[i64] = match rng.random_range(1..=3) {
                 1 => &[100],
@@ -2128,11 +2139,11 @@ fn bid_workflow(
                 steps.push(Step {
                     at: t,
                     actor: MOPAC,
-                    command: C::ReleaseFunds {
+                    command: C::ReleaseFunds(ReleasePreventionFunds {
                         release_id: random_id(rng),
                         released_at: t,
                         amount_pence: amount,
-                    },
+                    }),
                 });
                 t += days(rng, 90, 150);
             }
@@ -2145,12 +2156,12 @@ fn bid_workflow(
                 steps.push(Step {
                     at,
                     actor: SECRETARY,
-                    command: C::ReportMilestone {
+                    command: C::ReportMilestone(ReportPreventionBidMilestone {
                         reported_at: at,
                         milestone: (*milestone).into(),
                         achieved: rng.random_bool(0.85),
                         note: None,
-                    },
+                    }),
                 });
             }
             let report = decided + days(rng, 330, 420);
@@ -2158,7 +2169,7 @@ fn bid_workflow(
                 steps.push(Step {
                     at: report + Duration::minutes(i64::from(outcome_index)),
                     actor: SECRETARY,
-                    command: C::ReportOutcome {
+                    command: C::ReportOutcome(ReportPreventionBidOutcome {
                         reported_at: report + Duration::minutes(i64::from(outcome_index)),
                         outcome_index,
                         result: pick(
@@ -2171,7 +2182,7 @@ fn bid_workflow(
                         )
                         .to_string(),
                         achieved: rng.random_bool(0.65),
-                    },
+                    }),
                 });
             }
         }

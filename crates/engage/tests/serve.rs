@@ -122,3 +122,89 @@ fn serve_refuses_a_bad_listen_address_clearly() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
 }
+
+fn post_graphql(port: u16, body: &str) -> String {
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    http(port, &request).expect("graphql response")
+}
+
+#[test]
+fn serve_records_mutations_as_its_development_identity_and_says_so() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ENGAGE_DATA_DIR", tmp.path().join("engage-data"))
+        .env("ENGAGE_DEV_ACTOR", "ada:secretary:board-camden")
+        .env("RUST_LOG", "info")
+        .env_remove("ENGAGE_STORE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn engage serve");
+    let started = Instant::now();
+    while http(
+        port,
+        "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "engage serve did not start listening"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let mutation = r#"{"query":"mutation { joinLcp2(input: { groupId: \"0190f1f0-0000-7000-8000-000000000001\", name: \"Lambeth IAG\", kind: IAG, joinedOn: \"2016-01-01\" }) { streamId events { position eventType } } }"}"#;
+    let response = post_graphql(port, mutation);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains(r#""events":[{"position":1,"eventType":"Lcp2MemberGroupJoined"}]"#),
+        "{response}"
+    );
+    let response = post_graphql(
+        port,
+        r#"{"query":"{ events(first: 1) { nodes { actor { id role organisation } } } }"}"#,
+    );
+    assert!(
+        response.contains(r#"{"id":"ada","role":"secretary","organisation":"board-camden"}"#),
+        "{response}"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    assert!(status.success(), "exit {status:?}: {stderr}");
+    assert!(
+        stderr.contains("access control is not enforced yet"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn serve_refuses_a_malformed_dev_actor_clearly() {
+    let out = Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args(["serve", "--dev-actor", "ada:secretary"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--dev-actor") && stderr.contains("ID:ROLE:ORGANISATION"),
+        "{stderr}"
+    );
+}

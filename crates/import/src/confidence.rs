@@ -231,16 +231,18 @@ pub async fn import_confidence(
         let state = loaded.entry(area.borough.clone()).or_default();
         let mut refused: Option<RejectedRow> = None;
         for (column, measure, percent) in area.results {
-            let command = performance::Command::RecordConfidenceResult {
-                borough: area.borough.clone(),
-                neighbourhood: area.neighbourhood.clone(),
-                period,
-                measure,
-                percent,
-                sample_size: None,
-                source: source.clone(),
-                correction_reason: None,
-            };
+            let command = performance::Command::RecordConfidenceResult(
+                performance::RecordConfidenceSurveyResult {
+                    borough: area.borough.clone(),
+                    neighbourhood: area.neighbourhood.clone(),
+                    period,
+                    measure,
+                    percent,
+                    sample_size: None,
+                    source: source.clone(),
+                    correction_reason: None,
+                },
+            );
             let options = ExecuteOptions::default()
                 .idempotency_key(derived(&format!(
                     "pas/{source_name}/{period}/{area_key}/{measure:?}"

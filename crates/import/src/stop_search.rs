@@ -279,18 +279,20 @@ pub async fn import_stop_and_search(
         let name = format!("stop-search/{borough}/{source_name}/{label}");
         let batch_id = derived(&format!("{name}/batch"));
         let stream = stop_search_monitoring::stream_id(batch_id);
-        let command = stop_search_monitoring::Command::Import {
-            batch_id,
-            borough: borough.clone(),
-            period,
-            source: source.clone(),
-            records_read: month.read,
-            records_accepted: month.accepted,
-            records_rejected: month.rejected,
-            by_officer_defined_ethnicity: month.by_ethnicity,
-            by_outcome: month.by_outcome,
-            imported_at: Utc::now(),
-        };
+        let command = stop_search_monitoring::Command::Import(
+            stop_search_monitoring::ImportStopSearchRecords {
+                batch_id,
+                borough: borough.clone(),
+                period,
+                source: source.clone(),
+                records_read: month.read,
+                records_accepted: month.accepted,
+                records_rejected: month.rejected,
+                by_officer_defined_ethnicity: month.by_ethnicity,
+                by_outcome: month.by_outcome,
+                imported_at: Utc::now(),
+            },
+        );
         let options = ExecuteOptions::default()
             .idempotency_key(derived(&name))
             .reason(format!("imported from {source_name}"));

@@ -227,13 +227,13 @@ pub async fn import_wards(
 
         let ward = WardCode::new(code.clone());
         let stream = ward::stream_id(&ward);
-        let command = ward::Command::Register {
+        let command = ward::Command::Register(ward::RegisterWard {
             ward: ward.clone(),
             name: name.to_owned(),
             borough: borough.clone(),
             legacy_code,
             source: source_name.to_owned(),
-        };
+        });
         let options = engage_commands::ExecuteOptions::default()
             .idempotency_key(ward_key(&code))
             .reason(format!("imported from {source_name}"));

@@ -2,7 +2,11 @@
 //! they are all assigned here.
 
 use async_graphql::{ErrorExtensions, ServerError};
-use engage_log::StoreError;
+use engage_commands::CommandError;
+use engage_domain::DomainError;
+use engage_log::{ActualVersion, ExpectedVersion, StoreError, StreamId};
+
+use crate::reference::ReferenceError;
 
 /// The `extensions.code` of an error. Store failures use [`StoreError::code`] verbatim
 /// (`CONFLICT`, `VALIDATION`, `UNAVAILABLE`, ...); the codes below are the server's own.
@@ -19,8 +23,17 @@ pub enum ErrorCode {
     /// An argument's value is unacceptable (page size over the limit, malformed cursor,
     /// malformed id).
     Validation,
-    /// Nothing here by that name.
+    /// Nothing here by that name (for a mutation: no aggregate, or no entity inside it, with
+    /// that id).
     NotFound,
+    /// The stream is not at the version the mutation expected (`expectedVersion`), or kept
+    /// changing: `extensions.expectedVersion` and `extensions.actualVersion` say how.
+    Conflict,
+    /// The request has no identity to record as the actor.
+    Unauthenticated,
+    /// Something the request needs is not ready yet (reference data still catching up with
+    /// the log at startup); retrying later can succeed.
+    Unavailable,
     /// The `Accept` header names no media type the server can answer with.
     NotAcceptable,
     /// A POST whose `Content-Type` is missing or not `application/json`.
@@ -48,6 +61,9 @@ impl ErrorCode {
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::Validation => "VALIDATION",
             Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Unavailable => "UNAVAILABLE",
             Self::NotAcceptable => "NOT_ACCEPTABLE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
@@ -88,6 +104,140 @@ pub fn store_error(err: StoreError) -> async_graphql::Error {
         }
     };
     async_graphql::Error::new(message).extend_with(|_, e| e.set("code", code))
+}
+
+/// The short name of a domain refusal, given as `extensions.reason` beside its code.
+fn refusal_reason(err: &DomainError) -> &'static str {
+    match err {
+        DomainError::Unknown { .. } => "UNKNOWN",
+        DomainError::AlreadyExists { .. } => "ALREADY_EXISTS",
+        DomainError::Already { .. } => "ALREADY_DONE",
+        DomainError::InvalidState { .. } => "INVALID_STATE",
+        DomainError::UnknownBorough(_) => "UNKNOWN_BOROUGH",
+        DomainError::UnknownWard(_) => "UNKNOWN_WARD",
+        DomainError::WardNotInBorough { .. } => "WARD_NOT_IN_BOROUGH",
+        DomainError::UnknownCustodySuite(_) => "UNKNOWN_CUSTODY_SUITE",
+        DomainError::SuiteNotInBorough { .. } => "SUITE_NOT_IN_BOROUGH",
+        DomainError::NotPositive { .. } => "NOT_POSITIVE",
+        DomainError::ExceedsLimit { .. } => "EXCEEDS_LIMIT",
+        DomainError::EndBeforeStart { .. } => "END_BEFORE_START",
+        DomainError::InFuture { .. } => "IN_FUTURE",
+        DomainError::Required { .. } => "REQUIRED",
+        DomainError::Invalid { .. } => "INVALID",
+    }
+}
+
+/// The input field a domain refusal is about, if it names one (in the domain's snake_case
+/// path, e.g. `received_at`, `personal.full_name`).
+fn refusal_field(err: &DomainError) -> Option<&'static str> {
+    match err {
+        DomainError::NotPositive { field, .. }
+        | DomainError::ExceedsLimit { field, .. }
+        | DomainError::InFuture { field, .. }
+        | DomainError::Required { field }
+        | DomainError::Invalid { field, .. } => Some(field),
+        DomainError::EndBeforeStart { end_field, .. } => Some(end_field),
+        _ => None,
+    }
+}
+
+fn version_value(v: Option<u64>) -> async_graphql::Value {
+    v.map_or(async_graphql::Value::Null, async_graphql::Value::from)
+}
+
+/// A command that was not recorded, as the GraphQL error every mutation returns:
+///
+/// - a domain refusal: `NOT_FOUND` when it names something unknown (the aggregate, or an
+///   entity inside it), otherwise `VALIDATION`; the message is the domain's own, and
+///   `extensions.reason` (e.g. `ALREADY_EXISTS`, `IN_FUTURE`) and `extensions.field` say more;
+/// - a version mismatch: `CONFLICT`, with `extensions.expectedVersion` and
+///   `extensions.actualVersion` (null when the stream does not exist);
+/// - everything else keeps [`CommandError::code`] (`IDEMPOTENCY_MISMATCH`,
+///   `UNREADABLE_HISTORY`, store codes); internal details are logged, not returned.
+///
+/// Every one carries `extensions.streamId`.
+pub fn command_error(err: CommandError, stream: &StreamId) -> async_graphql::Error {
+    let stream_id = stream.as_str().to_owned();
+    match err {
+        CommandError::Domain(refusal) => {
+            let code = match refusal {
+                DomainError::Unknown { .. } => ErrorCode::NotFound,
+                _ => ErrorCode::Validation,
+            };
+            let message = match &refusal {
+                // The aggregate itself does not exist: the domain cannot name it, the stream can.
+                DomainError::Unknown { kind, id } if id.starts_with('(') => {
+                    format!("unknown {kind} `{stream_id}` {id}")
+                }
+                other => other.to_string(),
+            };
+            let reason = refusal_reason(&refusal);
+            let field = refusal_field(&refusal);
+            async_graphql::Error::new(message).extend_with(|_, e| {
+                e.set("code", code.as_str());
+                e.set("reason", reason);
+                if let Some(field) = field {
+                    e.set("field", field);
+                }
+                e.set("streamId", stream_id.as_str());
+            })
+        }
+        CommandError::Conflict {
+            expected, actual, ..
+        } => {
+            let message = err.to_string();
+            let expected = match expected {
+                ExpectedVersion::Exact(v) => version_value(Some(v)),
+                ExpectedVersion::NoStream => version_value(None),
+                other => async_graphql::Value::from(other.to_string()),
+            };
+            let actual = match actual {
+                ActualVersion::At(v) => version_value(Some(v)),
+                ActualVersion::NoStream => version_value(None),
+            };
+            async_graphql::Error::new(message).extend_with(|_, e| {
+                e.set("code", ErrorCode::Conflict.as_str());
+                e.set("expectedVersion", expected.clone());
+                e.set("actualVersion", actual.clone());
+                e.set("streamId", stream_id.as_str());
+            })
+        }
+        CommandError::Store(store) => {
+            store_error(store).extend_with(|_, e| e.set("streamId", stream_id.as_str()))
+        }
+        CommandError::WrongStream { .. } => {
+            async_graphql::Error::new(err.to_string()).extend_with(|_, e| {
+                e.set("code", ErrorCode::Validation.as_str());
+                e.set("streamId", stream_id.as_str());
+            })
+        }
+        CommandError::IdempotencyKeyReused { .. } => {
+            let code = err.code();
+            async_graphql::Error::new(err.to_string()).extend_with(|_, e| {
+                e.set("code", code);
+                e.set("streamId", stream_id.as_str());
+            })
+        }
+        CommandError::Decode { .. }
+        | CommandError::ForeignEvent { .. }
+        | CommandError::Encode { .. } => {
+            let code = err.code();
+            tracing::error!(error = %err, stream = %stream_id, "a command failed");
+            async_graphql::Error::new(format!(
+                "the command could not be executed on stream `{stream_id}` ({code}); the details are in the server log"
+            ))
+            .extend_with(|_, e| {
+                e.set("code", code);
+                e.set("streamId", stream_id.as_str());
+            })
+        }
+    }
+}
+
+/// Reference data that could not be given in time, as a GraphQL error (`UNAVAILABLE`).
+pub fn reference_error(err: ReferenceError) -> async_graphql::Error {
+    tracing::warn!(error = %err, "reference data unavailable for a command");
+    ErrorCode::Unavailable.error(err.to_string())
 }
 
 fn set_code(err: &mut ServerError, code: &str) {

@@ -37,6 +37,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::errors::{ErrorCode, ensure_code};
+use crate::identity::identify;
 use crate::persisted::{PersistedQuery, PersistedQueryError};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -314,7 +315,13 @@ enum Via {
     Post,
 }
 
-async fn execute(state: &AppState, params: Params, media: ResponseType, via: Via) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: Params,
+    media: ResponseType,
+    via: Via,
+) -> Response {
     let request_error_status = match media {
         ResponseType::GraphqlResponseJson => StatusCode::BAD_REQUEST,
         ResponseType::Json => StatusCode::OK,
@@ -346,7 +353,7 @@ async fn execute(state: &AppState, params: Params, media: ResponseType, via: Via
             }
         },
     };
-    let mut request = async_graphql::Request::new(query);
+    let mut request = async_graphql::Request::new(query).data(identify(&state.config, headers));
     if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
     }
@@ -454,7 +461,7 @@ pub(crate) async fn graphql_post(State(state): State<AppState>, request: Request
         }
     };
     match params_from_body(&body) {
-        Ok(params) => execute(&state, params, media, Via::Post).await,
+        Ok(params) => execute(&state, &parts.headers, params, media, Via::Post).await,
         Err(message) => http_error(
             StatusCode::BAD_REQUEST,
             media,
@@ -480,7 +487,7 @@ pub(crate) async fn graphql_get(State(state): State<AppState>, request: Request)
         return not_acceptable();
     };
     match params_from_query_string(parts.uri.query()) {
-        Ok(params) => execute(&state, params, media, Via::Get).await,
+        Ok(params) => execute(&state, &parts.headers, params, media, Via::Get).await,
         Err(message) => http_error(
             StatusCode::BAD_REQUEST,
             media,
@@ -503,12 +510,14 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
         Err(rejection) => return rejection.into_response(),
     };
     let schema = state.schema.clone();
+    let mut data = async_graphql::Data::default();
+    data.insert(identify(&state.config, &parts.headers));
     let mut shutdown = state.shutdown.clone();
     let keepalive = state.config.websocket_keepalive;
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| async move {
-            let connection = crate::ws::serve(socket, schema, protocol, keepalive);
+            let connection = crate::ws::serve(socket, schema, protocol, keepalive, data);
             let stopping = async move {
                 if shutdown.wait_for(|stop| *stop).await.is_err() {
                     // No one can stop this server (a bare `router()`): never.

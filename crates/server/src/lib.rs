@@ -14,9 +14,11 @@
 //!
 //! Queries: the log's head, the log and its streams as Relay connections, single events by
 //! id, stream metadata, the audit trail and the read models ([`read`]); a live `events`
-//! subscription. Queries may be sent as automatic persisted queries (Apollo's APQ
-//! protocol, see [`persisted`]), by hash over POST or GET.
-//! Every error carries `extensions.code` (see [`errors`]).
+//! subscription; and a mutation for every command of the domain ([`mutations`]), recorded
+//! as the request's [`identity`] with reference data that follows the log ([`reference`]).
+//! Queries may be sent as automatic persisted queries (Apollo's APQ protocol, see
+//! [`persisted`]), by hash over POST or GET. Every error carries `extensions.code` (see
+//! [`errors`]).
 //!
 //! Use [`serve`] to run the server with graceful shutdown, or [`router`] to drive it
 //! in-process (tests use `tower::ServiceExt::oneshot` or a listener on `127.0.0.1:0`).
@@ -31,17 +33,21 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use engage_log::EventStore;
+use engage_commands::CommandService;
+use engage_log::{Actor, EventStore};
 use tokio::sync::watch;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub mod errors;
 pub mod http;
+pub mod identity;
 mod metrics;
+pub mod mutations;
 pub mod pagination;
 pub mod persisted;
 pub mod read;
+pub mod reference;
 pub mod schema;
 mod ws;
 
@@ -73,6 +79,13 @@ pub struct ServerConfig {
     /// Close a `graphql-transport-ws` connection whose client does not answer a keep-alive
     /// ping within this time (`None`: never).
     pub websocket_keepalive: Option<Duration>,
+    /// The actor every request is recorded as until access control exists (see
+    /// [`identity`]). Defaults to `dev:administrator:local`.
+    pub dev_actor: Actor,
+    /// How long a mutation waits for reference data (wards, custody suites, fund rounds) to
+    /// catch up with the log before answering `UNAVAILABLE` (only ever waited for while a
+    /// long log is read at startup, or when the store is failing).
+    pub reference_wait: Duration,
 }
 
 impl Default for ServerConfig {
@@ -87,6 +100,8 @@ impl Default for ServerConfig {
             persisted_query_cache_bytes: 4 * 1024 * 1024,
             readiness_timeout: Duration::from_secs(2),
             websocket_keepalive: Some(Duration::from_secs(30)),
+            dev_actor: identity::default_dev_actor(),
+            reference_wait: Duration::from_secs(10),
         }
     }
 }
@@ -130,7 +145,8 @@ pub(crate) struct AppState {
 /// The server's routes over `store`, without a listener, with every built-in read model
 /// kept in memory by an engine started on the current runtime (it runs until the runtime
 /// ends). WebSocket connections opened through it last until their client leaves (see
-/// [`serve`] for shutdown).
+/// [`serve`] for shutdown). Must be called inside a Tokio runtime: it also starts following
+/// the log for reference data (a task that ends when the router is dropped).
 pub fn router(config: ServerConfig, store: Arc<dyn EventStore>) -> Router {
     let read = ReadSide::in_memory(Arc::clone(&store));
     read.start(std::future::pending());
@@ -150,7 +166,19 @@ fn build_router(
     read: ReadSide,
     shutdown: watch::Receiver<bool>,
 ) -> (Router, metrics::Metrics) {
-    let schema = build_schema(Arc::clone(&store), read.clone(), config.schema_limits());
+    let commands = mutations::CommandContext {
+        service: CommandService::new(Arc::clone(&store)),
+        reference: Arc::new(reference::LogReference::follow(
+            Arc::clone(&store),
+            config.reference_wait,
+        )),
+    };
+    let schema = build_schema(
+        Arc::clone(&store),
+        read.clone(),
+        commands,
+        config.schema_limits(),
+    );
     let graphiql = config.graphiql;
     let metrics = metrics::Metrics::new();
     let persisted_queries = Arc::new(persisted::PersistedQueries::new(

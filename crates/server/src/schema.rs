@@ -1,4 +1,5 @@
-//! The GraphQL schema: read-only queries over the event log and a live subscription to it.
+//! The GraphQL schema: queries over the event log, a mutation for every command of the
+//! domain (see [`crate::mutations`]) and a live subscription to the log.
 
 use std::sync::Arc;
 
@@ -7,20 +8,27 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, EmptyMutation, InputValueError, InputValueResult, Json, MergedObject, Object, Scalar,
-    ScalarType, Schema, ServerError, ServerResult, SimpleObject, Subscription, ValidationResult,
-    Value, Variables,
+    Context, InputValueError, InputValueResult, Json, MergedObject, Object, Scalar, ScalarType,
+    Schema, ServerError, ServerResult, SimpleObject, Subscription, ValidationResult, Value,
+    Variables,
 };
 use chrono::{DateTime, Utc};
 use engage_log::{EventStore, RecordedEvent, StreamId};
 use futures::stream::{BoxStream, Stream, StreamExt};
 
 use crate::errors::{ErrorCode, ensure_code, store_error};
+use crate::mutations::{CommandContext, MutationRoot};
 use crate::pagination::{CursorKind, PageArgs};
 use crate::read::{ReadQuery, ReadSide};
 
 /// The schema served at `/graphql`.
-pub type EngageSchema = Schema<QueryRoot, EmptyMutation, SubscriptionRoot>;
+pub type EngageSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// GraphQL names defined by two Rust types that mean the same thing: the server's `UUID`
+/// scalar (which refuses malformed literals and variables during validation) and the
+/// `uuid::Uuid` fields of the domain's command inputs. The query root registers the
+/// server's first, so its definition is the one served; both read the same text.
+const SHARED_TYPE_NAMES: [&str; 1] = ["UUID"];
 
 /// Page size used when a connection is asked for neither `first` nor `last` (capped by the
 /// configured maximum). Also the page size assumed when estimating a query's complexity.
@@ -53,31 +61,43 @@ fn shared<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Shared> {
 }
 
 /// Build the schema over `store` and the read models of `read` (whose engine the caller
-/// runs, see [`ReadSide::start`]).
+/// runs, see [`ReadSide::start`]); mutations execute commands through `commands`.
 pub fn build_schema(
     store: Arc<dyn EventStore>,
     read: ReadSide,
+    commands: CommandContext,
     limits: SchemaLimits,
 ) -> EngageSchema {
-    Schema::build(QueryRoot::default(), EmptyMutation, SubscriptionRoot)
-        .data(Shared {
-            store,
-            max_page_size: limits.max_page_size,
-        })
-        .data(MaxPageSize(limits.max_page_size))
-        .data(read)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
-        .extension(ErrorCodes { limits })
-        .finish()
+    Schema::build_with_ignore_name_conflicts(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+        SHARED_TYPE_NAMES,
+    )
+    .data(commands)
+    .data(Shared {
+        store,
+        max_page_size: limits.max_page_size,
+    })
+    .data(MaxPageSize(limits.max_page_size))
+    .data(read)
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(ErrorCodes { limits })
+    .finish()
 }
 
 /// The schema's SDL exactly as the server serves it (committed as `schema.graphql`; a test
 /// fails when they differ), `@specifiedBy` included as introspection reports it.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, SubscriptionRoot)
-        .finish()
-        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
+    Schema::build_with_ignore_name_conflicts(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot,
+        SHARED_TYPE_NAMES,
+    )
+    .finish()
+    .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 // ---------------------------------------------------------------------------------------

@@ -117,6 +117,7 @@ pub(crate) async fn serve<E: Executor>(
     executor: E,
     protocol: WebSocketProtocols,
     keepalive: Option<Duration>,
+    data: async_graphql::Data,
 ) {
     let strict = protocol == WebSocketProtocols::GraphQLWS;
     let guard = Arc::new(Mutex::new(Guard::default()));
@@ -136,6 +137,7 @@ pub(crate) async fn serve<E: Executor>(
 
     let outbound_guard = Arc::clone(&guard);
     let output = ProtocolEngine::new(executor, input, protocol)
+        .connection_data(data)
         .keepalive_timeout(keepalive)
         .filter_map(move |message| {
             future::ready(match message {

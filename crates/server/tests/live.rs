@@ -147,6 +147,27 @@ async fn subscription_replays_history_then_delivers_live_events() {
 }
 
 #[tokio::test]
+async fn a_mutation_over_websocket_is_recorded_as_the_servers_identity() {
+    let t = TestStore::new();
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+    let join = "mutation J($input: JoinLcp2!) { joinLcp2(input: $input) { streamId events { position } } }";
+    let input = json!({ "input": { "groupId": uuid::Uuid::now_v7(), "name": "Lambeth IAG",
+                                    "kind": "IAG", "joinedOn": "2016-01-01" } });
+    send(&mut ws, subscribe("m", join, input)).await;
+    let reply = next_json(&mut ws).await;
+    assert_eq!(reply["type"], "next", "{reply}");
+    assert_eq!(
+        reply["payload"]["data"]["joinLcp2"],
+        json!({ "streamId": "lcp2", "events": [{ "position": 1 }] })
+    );
+    let recorded = t.store.read_all(1, 1).await.expect("read");
+    assert_eq!(recorded[0].actor, ServerConfig::default().dev_actor);
+    drop(ws);
+    stop(server).await;
+}
+
+#[tokio::test]
 async fn subscription_filters_and_starts_live_by_default() {
     let t = TestStore::new();
     append(&t.store, "board-a", "BoardCreated", 3).await;

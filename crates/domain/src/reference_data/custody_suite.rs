@@ -51,18 +51,30 @@ events! {
     }
 }
 
+/// Register a custody suite independent custody visitors can visit.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Register {
-        suite: String,
-        name: String,
-        borough: BoroughCode,
-        cells: Option<u32>,
-    },
-    Close {
-        closed_on: NaiveDate,
-        reason: Option<String>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RegisterCustodySuite {
+    pub suite: String,
+    pub name: String,
+    pub borough: BoroughCode,
+    pub cells: Option<u32>,
+}
+
+/// Record that a custody suite closed.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct CloseCustodySuite {
+    pub closed_on: NaiveDate,
+    pub reason: Option<String>,
+}
+
+commands! {
+    /// What can be done with a custody suite's reference record.
+    pub enum Command {
+        Register(RegisterCustodySuite),
+        Close(CloseCustodySuite),
+    }
 }
 
 /// A suite's state; `Default` is "not registered".
@@ -95,12 +107,12 @@ pub fn decide(
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     match command {
-        Command::Register {
+        Command::Register(RegisterCustodySuite {
             suite,
             name,
             borough,
             cells,
-        } => {
+        }) => {
             if state.suite.is_some() {
                 return Err(DomainError::already_exists(KIND, suite));
             }
@@ -125,7 +137,7 @@ pub fn decide(
                 .into(),
             ])
         }
-        Command::Close { closed_on, reason } => {
+        Command::Close(CloseCustodySuite { closed_on, reason }) => {
             let Some(suite) = state.suite.clone() else {
                 return Err(DomainError::unknown(KIND, "(not registered)"));
             };
@@ -152,19 +164,19 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn register(suite: &str) -> Command {
-        Command::Register {
+        Command::Register(RegisterCustodySuite {
             suite: suite.into(),
             name: "Holborn".into(),
             borough: CAMDEN.into(),
             cells: Some(14),
-        }
+        })
     }
 
     fn close() -> Command {
-        Command::Close {
+        Command::Close(CloseCustodySuite {
             closed_on: days_ago(100).date_naive(),
             reason: Some("Custody consolidated at Kentish Town".into()),
-        }
+        })
     }
 
     pub(crate) fn samples() -> Vec<Event> {
@@ -204,7 +216,7 @@ pub(crate) mod tests {
             Err(DomainError::Invalid { field: "suite", .. })
         ));
         let mut elsewhere = register("HOLBORN");
-        if let Command::Register { borough, .. } = &mut elsewhere {
+        if let Command::Register(RegisterCustodySuite { borough, .. }) = &mut elsewhere {
             *borough = "W06000001".into();
         }
         assert!(matches!(
@@ -212,7 +224,7 @@ pub(crate) mod tests {
             Err(DomainError::UnknownBorough(_))
         ));
         let mut no_cells = register("HOLBORN");
-        if let Command::Register { cells, .. } = &mut no_cells {
+        if let Command::Register(RegisterCustodySuite { cells, .. }) = &mut no_cells {
             *cells = Some(0);
         }
         assert_eq!(
@@ -226,10 +238,10 @@ pub(crate) mod tests {
         for e in decide(&registered, register("HOLBORN"), &ctx()).expect("ok") {
             registered.apply(&e);
         }
-        let future = Command::Close {
+        let future = Command::Close(CloseCustodySuite {
             closed_on: now().date_naive().succ_opt().unwrap_or_default(),
             reason: None,
-        };
+        });
         assert!(matches!(
             decide(&registered, future, &ctx()),
             Err(DomainError::InFuture {

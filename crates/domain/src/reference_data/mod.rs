@@ -6,15 +6,19 @@
 //! - [`ward`]: `WardRegistered`, `WardRetired`. Stream: `ward-<GSS code>`.
 //! - [`custody_suite`]: `CustodySuiteRegistered`, `CustodySuiteClosed`. Stream:
 //!   `custody-suite-<suite id>`.
+//!
+//! [`apply_to`] also follows the prevention fund's rounds (`FundRoundOpened`,
+//! `FundRoundClosed`), the third thing decisions look up.
 
 pub mod custody_suite;
 pub mod ward;
 
-use crate::DomainEvent;
-use crate::reference::{CustodySuite, InMemoryReference, Ward};
+use crate::reference::{CustodySuite, FundRoundInfo, InMemoryReference, Ward};
+use crate::{DomainEvent, fund_round};
 
 /// Keep `reference` up to date with one event from the log: registered wards and suites are
-/// added, retired wards and closed suites removed; every other event is ignored.
+/// added, retired wards and closed suites removed, opened fund rounds added and closed ones
+/// marked closed; every other event is ignored.
 pub fn apply_to(reference: &mut InMemoryReference, event: &DomainEvent) {
     match event {
         DomainEvent::Ward(ward::Event::Registered(e)) => reference.add_ward(Ward {
@@ -32,6 +36,17 @@ pub fn apply_to(reference: &mut InMemoryReference, event: &DomainEvent) {
         }
         DomainEvent::CustodySuite(custody_suite::Event::Closed(e)) => {
             reference.remove_custody_suite(&e.suite);
+        }
+        DomainEvent::FundRound(fund_round::Event::Opened(e)) => {
+            reference.add_fund_round(FundRoundInfo {
+                round_id: e.round_id,
+                opens_at: e.opens_at,
+                closes_at: e.closes_at,
+                open: true,
+            });
+        }
+        DomainEvent::FundRound(fund_round::Event::Closed(e)) => {
+            reference.close_fund_round(e.round_id);
         }
         _ => {}
     }
@@ -62,6 +77,18 @@ mod tests {
             r.ward(&WardCode::new("E05000128")).map(|w| w.name),
             Some("Kentish Town".to_owned())
         );
+        let mut rounds = fund_round::tests::samples().into_iter();
+        let opened = rounds.next().expect("opened");
+        let fund_round::Event::Opened(o) = &opened else {
+            panic!("the first sample opens the round");
+        };
+        let round_id = o.round_id;
+        apply_to(&mut r, &opened.into());
+        assert_eq!(r.fund_round(round_id).map(|f| f.open), Some(true));
+        for e in rounds {
+            apply_to(&mut r, &e.into());
+        }
+        assert_eq!(r.fund_round(round_id).map(|f| f.open), Some(false));
         let suite = custody_suite::tests::samples().remove(0);
         apply_to(&mut r, &suite.into());
         assert_eq!(

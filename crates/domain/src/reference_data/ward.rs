@@ -48,19 +48,31 @@ events! {
     }
 }
 
+/// Register an electoral ward (from the GLA ward atlas or an ONS list).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Register {
-        ward: WardCode,
-        name: String,
-        borough: BoroughCode,
-        legacy_code: Option<String>,
-        source: String,
-    },
-    Retire {
-        retired_on: NaiveDate,
-        replaced_by: Vec<WardCode>,
-    },
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RegisterWard {
+    pub ward: WardCode,
+    pub name: String,
+    pub borough: BoroughCode,
+    pub legacy_code: Option<String>,
+    pub source: String,
+}
+
+/// Retire a ward after a boundary review, naming the wards that replace it.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "graphql", derive(async_graphql::InputObject))]
+pub struct RetireWard {
+    pub retired_on: NaiveDate,
+    pub replaced_by: Vec<WardCode>,
+}
+
+commands! {
+    /// What can be done with a ward's reference record.
+    pub enum Command {
+        Register(RegisterWard),
+        Retire(RetireWard),
+    }
 }
 
 /// A ward's state; `Default` is "not registered".
@@ -112,13 +124,13 @@ pub fn decide(
     ctx: &DecisionContext<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     match command {
-        Command::Register {
+        Command::Register(RegisterWard {
             ward,
             name,
             borough,
             legacy_code,
             source,
-        } => {
+        }) => {
             if state.ward.is_some() {
                 return Err(DomainError::already_exists(KIND, ward));
             }
@@ -140,10 +152,10 @@ pub fn decide(
                 .into(),
             ])
         }
-        Command::Retire {
+        Command::Retire(RetireWard {
             retired_on,
             replaced_by,
-        } => {
+        }) => {
             let Some(ward) = state.ward.clone() else {
                 return Err(DomainError::unknown(KIND, "(not registered)"));
             };
@@ -179,20 +191,20 @@ pub(crate) mod tests {
     use crate::testkit::*;
 
     fn register(code: &str, borough: &str) -> Command {
-        Command::Register {
+        Command::Register(RegisterWard {
             ward: code.into(),
             name: "Kentish Town".into(),
             borough: borough.into(),
             legacy_code: Some("00AGGP".into()),
             source: "GLA ward atlas 2013".into(),
-        }
+        })
     }
 
     fn retire() -> Command {
-        Command::Retire {
+        Command::Retire(RetireWard {
             retired_on: NaiveDate::from_ymd_opt(2022, 5, 5).unwrap_or_default(),
             replaced_by: vec![CAMDEN_WARD.into()],
-        }
+        })
     }
 
     pub(crate) fn samples() -> Vec<Event> {
@@ -241,7 +253,7 @@ pub(crate) mod tests {
             Err(DomainError::Invalid { field: "ward", .. })
         ));
         let mut nameless = register("E05000128", CAMDEN);
-        if let Command::Register { name, .. } = &mut nameless {
+        if let Command::Register(RegisterWard { name, .. }) = &mut nameless {
             *name = " ".into();
         }
         assert_eq!(
@@ -256,10 +268,10 @@ pub(crate) mod tests {
         for e in decide(&registered, register("E05000128", CAMDEN), &ctx()).expect("ok") {
             registered.apply(&e);
         }
-        let self_replacing = Command::Retire {
+        let self_replacing = Command::Retire(RetireWard {
             retired_on: NaiveDate::from_ymd_opt(2022, 5, 5).unwrap_or_default(),
             replaced_by: vec!["E05000128".into()],
-        };
+        });
         assert!(matches!(
             decide(&registered, self_replacing, &ctx()),
             Err(DomainError::Invalid {
@@ -267,10 +279,10 @@ pub(crate) mod tests {
                 ..
             })
         ));
-        let future = Command::Retire {
+        let future = Command::Retire(RetireWard {
             retired_on: NaiveDate::from_ymd_opt(2030, 5, 5).unwrap_or_default(),
             replaced_by: vec![],
-        };
+        });
         assert!(matches!(
             decide(&registered, future, &ctx()),
             Err(DomainError::InFuture {
