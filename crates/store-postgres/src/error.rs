@@ -12,19 +12,17 @@ pub enum OpenError {
     Url(#[from] UrlError),
 
     /// No connection could be made (wrong host or port, server down, firewall, timeout).
-    #[error("cannot reach PostgreSQL at {target}: {source}")]
+    #[error("cannot reach PostgreSQL at {target}: {}", describe(.error))]
     Unreachable {
         target: String,
-        #[source]
-        source: tokio_postgres::Error,
+        error: tokio_postgres::Error,
     },
 
     /// The server answered but refused us (authentication, missing database, no permission).
-    #[error("PostgreSQL at {target} refused the connection: {source}")]
+    #[error("PostgreSQL at {target} refused the connection: {}", describe(.error))]
     Refused {
         target: String,
-        #[source]
-        source: tokio_postgres::Error,
+        error: tokio_postgres::Error,
     },
 
     /// The schema holds tables that are not an engage event log.
@@ -64,12 +62,11 @@ pub enum OpenError {
     WrongEncoding { target: String, encoding: String },
 
     /// Anything else the database reported while opening.
-    #[error("PostgreSQL at {target}: could not {action}: {source}")]
+    #[error("PostgreSQL at {target}: could not {action}: {}", describe(.error))]
     Database {
         target: String,
         action: &'static str,
-        #[source]
-        source: tokio_postgres::Error,
+        error: tokio_postgres::Error,
     },
 
     /// The connection pool could not be set up.
@@ -87,16 +84,16 @@ pub enum OpenError {
 
 impl OpenError {
     /// Classify a failure to connect: refused by the server, or not reached at all.
-    pub(crate) fn connect(target: &str, source: tokio_postgres::Error) -> Self {
-        if source.as_db_error().is_some() {
+    pub(crate) fn connect(target: &str, error: tokio_postgres::Error) -> Self {
+        if error.as_db_error().is_some() {
             Self::Refused {
                 target: target.to_owned(),
-                source,
+                error,
             }
         } else {
             Self::Unreachable {
                 target: target.to_owned(),
-                source,
+                error,
             }
         }
     }
@@ -104,19 +101,32 @@ impl OpenError {
     pub(crate) fn database(
         target: &str,
         action: &'static str,
-        source: tokio_postgres::Error,
+        error: tokio_postgres::Error,
     ) -> Self {
         Self::Database {
             target: target.to_owned(),
             action,
-            source,
+            error,
         }
     }
 }
 
+/// A tokio-postgres error with its causes on one line. Its own `Display` says only
+/// "db error" for everything the server reports; the server's message is its source.
+pub fn describe(error: &tokio_postgres::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text.replace('\n', "; ")
+}
+
 /// A database failure while doing `action`, for callers of the store.
-pub(crate) fn backend(action: &'static str, source: tokio_postgres::Error) -> StoreError {
-    StoreError::backend(Context { action, source })
+pub(crate) fn backend(action: &'static str, error: tokio_postgres::Error) -> StoreError {
+    StoreError::backend(Context { action, error })
 }
 
 /// A failure that could not reach the database at all (pool exhausted or closed).
@@ -125,11 +135,10 @@ pub(crate) fn pool(source: deadpool_postgres::PoolError) -> StoreError {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("PostgreSQL: {action}: {source}")]
+#[error("PostgreSQL: {action}: {}", describe(.error))]
 pub(crate) struct Context {
     action: &'static str,
-    #[source]
-    source: tokio_postgres::Error,
+    error: tokio_postgres::Error,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -100,7 +100,7 @@ pub use config::{DEFAULT_SCHEMA, PostgresConfig, UrlError, redact};
 pub use error::OpenError;
 pub use schema::SCHEMA_VERSION;
 
-use crate::error::{backend, pool};
+use crate::error::{backend, describe, pool};
 use crate::schema::Sql;
 
 /// Tuning of a PostgreSQL store.
@@ -172,7 +172,7 @@ async fn setup_connection(
         .map_err(|e| OpenError::connect(target, e))?;
     let driver = tokio::spawn(async move {
         if let Err(e) = connection.await {
-            tracing::debug!(error = %e, "setup connection ended");
+            tracing::debug!(error = %describe(&e), "setup connection ended");
         }
     });
     Ok((client, driver))

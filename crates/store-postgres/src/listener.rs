@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use crate::config::PostgresConfig;
+use crate::error::describe;
 use crate::schema::{Sql, quote};
 
 /// Longest wait between two attempts to re-establish the LISTEN connection.
@@ -46,7 +47,7 @@ async fn poll_once(pool: &Pool, sql: &Sql, head: &watch::Sender<u64>) -> bool {
     let stmt = match client.prepare_cached(&sql.head_position).await {
         Ok(s) => s,
         Err(e) => {
-            tracing::debug!(error = %e, "head poll failed");
+            tracing::debug!(error = %describe(&e), "head poll failed");
             return false;
         }
     };
@@ -62,7 +63,7 @@ async fn poll_once(pool: &Pool, sql: &Sql, head: &watch::Sender<u64>) -> bool {
             }
         },
         Err(e) => {
-            tracing::debug!(error = %e, "head poll failed");
+            tracing::debug!(error = %describe(&e), "head poll failed");
             false
         }
     }
@@ -98,7 +99,7 @@ pub(crate) async fn listen(
                 backoff = Duration::from_millis(100);
             }
             Err(e) => {
-                tracing::warn!(error = %e, target = %config.redacted(), "LISTEN connection lost; reconnecting");
+                tracing::warn!(error = %describe(&e), target = %config.redacted(), "LISTEN connection lost; reconnecting");
             }
         }
         tokio::time::sleep(backoff).await;
@@ -127,7 +128,7 @@ async fn listen_once(
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::debug!(error = %e, "LISTEN connection ended");
+                    tracing::debug!(error = %describe(&e), "LISTEN connection ended");
                     break;
                 }
             }

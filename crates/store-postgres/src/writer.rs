@@ -39,6 +39,7 @@ use tokio_postgres::{Client, NoTls, Statement};
 use uuid::Uuid;
 
 use crate::config::PostgresConfig;
+use crate::error::describe;
 use crate::error::{backend, shared};
 use crate::reader::decode;
 use crate::schema::{Sql, head_from_row};
@@ -120,7 +121,7 @@ impl Writer {
             .map_err(|e| backend("connecting the writer", e))?;
         let driver = tokio::spawn(async move {
             if let Err(e) = connection.await {
-                tracing::warn!(error = %e, "the writer's PostgreSQL connection ended");
+                tracing::warn!(error = %describe(&e), "the writer's PostgreSQL connection ended");
             }
         });
         let timeout_ms = self.options.idle_in_transaction_timeout.as_millis();
@@ -470,7 +471,7 @@ enum Fast {
 
 async fn rollback(c: &Conn) {
     if let Err(e) = c.client.batch_execute("ROLLBACK").await {
-        tracing::debug!(error = %e, "rollback failed");
+        tracing::debug!(error = %describe(&e), "rollback failed");
     }
 }
 
@@ -495,7 +496,7 @@ async fn fast_path(c: &mut Conn, writer: &Writer, ops: &[WriteOp]) -> Fast {
     .flatten()
     .next();
     if let Some(e) = first_error {
-        let message = format!("starting a group commit: {e}");
+        let message = format!("starting a group commit: {}", describe(&e));
         if is_connection_failure(c, e) {
             return Fast::Broken(message);
         }
@@ -520,7 +521,7 @@ async fn fast_path(c: &mut Conn, writer: &Writer, ops: &[WriteOp]) -> Fast {
         }
     };
     if let Err(e) = look_up_retries(c, ops, &mut lookups).await {
-        let message = format!("looking up a retried append: {e}");
+        let message = format!("looking up a retried append: {}", describe(&e));
         if is_connection_failure(c, &e) {
             return Fast::Broken(message);
         }
@@ -574,14 +575,14 @@ async fn write_and_commit(
     .next();
     if let Some(e) = before_commit {
         // COMMIT in an aborted transaction is a rollback: nothing was recorded.
-        let message = format!("writing a group: {e}");
+        let message = format!("writing a group: {}", describe(&e));
         if is_connection_failure(c, e) {
             return Err(Fast::Broken(message));
         }
         return Err(Fast::Refused(message));
     }
     if let Err(e) = committed {
-        let message = format!("committing: {e}");
+        let message = format!("committing: {}", describe(&e));
         if is_connection_failure(c, &e) {
             return Err(Fast::Unknown(message));
         }
@@ -615,7 +616,7 @@ async fn careful_path(c: &mut Conn, writer: &Writer, ops: Vec<WriteOp>) -> Group
         (Ok(()), Ok(row)) => row,
         (Err(e), _) | (_, Err(e)) => {
             rollback(c).await;
-            return broken(format!("starting a transaction: {e}"), ops);
+            return broken(format!("starting a transaction: {}", describe(&e)), ops);
         }
     };
     let mut tentative = match tentative_from(&locked) {
@@ -679,8 +680,10 @@ async fn careful_path(c: &mut Conn, writer: &Writer, ops: Vec<WriteOp>) -> Group
     );
     let failure = match (moved, notified, committed) {
         (Ok(_), Ok(_), Ok(())) => None,
-        (Err(e), _, _) | (_, Err(e), _) => Some((format!("writing the head: {e}"), false, e)),
-        (_, _, Err(e)) => Some((format!("committing: {e}"), true, e)),
+        (Err(e), _, _) | (_, Err(e), _) => {
+            Some((format!("writing the head: {}", describe(&e)), false, e))
+        }
+        (_, _, Err(e)) => Some((format!("committing: {}", describe(&e)), true, e)),
     };
     match failure {
         None => GroupOutcome {
@@ -733,7 +736,10 @@ async fn careful_one(
         c.client.query(&c.lookup_versions, &streams_param),
     );
     if let Err(e) = savepoint {
-        return Err(CarefulError::Broken(format!("starting a savepoint: {e}")));
+        return Err(CarefulError::Broken(format!(
+            "starting a savepoint: {}",
+            describe(&e)
+        )));
     }
     let undo = |e: StoreError| async move {
         let _ = c
@@ -746,7 +752,10 @@ async fn careful_one(
         (Ok(f), Ok(v)) => (f, v),
         (Err(e), _) | (_, Err(e)) => {
             if is_connection_failure(c, &e) {
-                return Err(CarefulError::Broken(format!("looking up events: {e}")));
+                return Err(CarefulError::Broken(format!(
+                    "looking up events: {}",
+                    describe(&e)
+                )));
             }
             return undo(backend("looking up events", e)).await;
         }
@@ -757,7 +766,10 @@ async fn careful_one(
     };
     if let Err(e) = look_up_retries(c, op, &mut lookups).await {
         if is_connection_failure(c, &e) {
-            return Err(CarefulError::Broken(format!("looking up events: {e}")));
+            return Err(CarefulError::Broken(format!(
+                "looking up events: {}",
+                describe(&e)
+            )));
         }
         return undo(backend("looking up a retried append", e)).await;
     }
@@ -781,7 +793,10 @@ async fn careful_one(
         }
         (Err(e), _) | (_, Err(e)) => {
             if is_connection_failure(c, &e) {
-                return Err(CarefulError::Broken(format!("inserting events: {e}")));
+                return Err(CarefulError::Broken(format!(
+                    "inserting events: {}",
+                    describe(&e)
+                )));
             }
             let err = insert_error(&op[0], e);
             undo(err).await
@@ -810,8 +825,9 @@ fn insert_error(op: &WriteOp, e: tokio_postgres::Error) -> StoreError {
         }
         (Some("events_stream_key"), _) | (Some("events_pkey"), _) => {
             StoreError::backend(std::io::Error::other(format!(
-                "a position or stream version was taken by a write that did not hold the head lock ({e}); \
-                 only engage may write to its tables"
+                "a position or stream version was taken by a write that did not hold the head lock ({}); \
+                 only engage may write to its tables",
+                describe(&e)
             )))
         }
         _ => backend("inserting events", e),
