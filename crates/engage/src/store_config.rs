@@ -14,7 +14,7 @@ pub enum StoreLocation {
     /// The embedded store: an SQLite file.
     Sqlite(PathBuf),
     /// A schema in a PostgreSQL database (`postgres://…` / `postgresql://…`).
-    Postgres(PostgresConfig),
+    Postgres(Box<PostgresConfig>),
 }
 
 impl StoreLocation {
@@ -37,7 +37,9 @@ impl StoreLocation {
         let scheme = url.split(':').next().unwrap_or_default();
         match scheme {
             // The URL error already quotes the URL with its password hidden.
-            "postgres" | "postgresql" => Ok(Self::Postgres(PostgresConfig::from_url(url)?)),
+            "postgres" | "postgresql" => {
+                Ok(Self::Postgres(Box::new(PostgresConfig::from_url(url)?)))
+            }
             "kurrentdb" | "esdb" | "kurrentdb+discover" | "esdb+discover" => bail!(
                 "store URL `{}`: the {scheme} backend is not part of this build yet; \
                  use the embedded store (no --store, or sqlite:PATH) or postgres://",

@@ -496,7 +496,7 @@ async fn fast_path(c: &mut Conn, writer: &Writer, ops: &[WriteOp]) -> Fast {
     .flatten()
     .next();
     if let Some(e) = first_error {
-        let message = format!("starting a group commit: {}", describe(&e));
+        let message = format!("starting a group commit: {}", describe(e));
         if is_connection_failure(c, e) {
             return Fast::Broken(message);
         }
@@ -575,7 +575,7 @@ async fn write_and_commit(
     .next();
     if let Some(e) = before_commit {
         // COMMIT in an aborted transaction is a rollback: nothing was recorded.
-        let message = format!("writing a group: {}", describe(&e));
+        let message = format!("writing a group: {}", describe(e));
         if is_connection_failure(c, e) {
             return Err(Fast::Broken(message));
         }
