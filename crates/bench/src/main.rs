@@ -277,15 +277,19 @@ impl Target {
             )
             .await
             .context("reading the server's settings")?;
-        let version: String = row.get(0);
+        let setting = |i: usize| -> anyhow::Result<String> {
+            row.try_get::<_, String>(i)
+                .context("reading the server's settings")
+        };
+        let version = setting(0)?;
         let settings = format!(
             "{} with fsync={}, synchronous_commit={}, full_page_writes={}, shared_buffers={}, wal_sync_method={}",
             version.split(" on ").next().unwrap_or(&version),
-            row.get::<_, String>(1),
-            row.get::<_, String>(2),
-            row.get::<_, String>(3),
-            row.get::<_, String>(4),
-            row.get::<_, String>(5),
+            setting(1)?,
+            setting(2)?,
+            setting(3)?,
+            setting(4)?,
+            setting(5)?,
         );
         Ok(Self::Postgres { store, settings })
     }
