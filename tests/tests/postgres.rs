@@ -628,3 +628,42 @@ async fn connection_errors_are_typed_and_never_show_the_password() {
     assert!(matches!(err, OpenError::Url(_)), "{err}");
     assert!(!err.to_string().contains("s3cret-pw"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_reconnects_after_the_server_ends_its_session() {
+    let url = server_or_skip!();
+    // A name of its own for this store's sessions, so that only they are ended (other
+    // tests run beside this one on the same server).
+    let name = format!("engage-t{}", uuid::Uuid::now_v7().simple());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let schema = PostgresSchema::new(&format!("{url}{sep}application_name={name}"));
+    let store: Arc<dyn EventStore> = Arc::new(schema.open().await);
+    store
+        .append(&stream("s"), ExpectedVersion::Any, vec![meeting_held(0)])
+        .await
+        .expect("first");
+    // As a server restart or an administrator would: end every session of this store
+    // (writer, readers, listener).
+    let (admin, conn) = engage_store_postgres::PostgresConfig::from_url(&url)
+        .expect("url")
+        .connection_config("test-admin")
+        .connect(NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    let ended = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            &[&name],
+        )
+        .await
+        .expect("terminate");
+    assert!(ended.len() >= 2, "the writer and the listener had sessions");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let o = store
+        .append(&stream("s"), ExpectedVersion::Any, vec![meeting_held(1)])
+        .await
+        .expect("append after the session ended");
+    assert_eq!(o.last_position(), 2);
+    assert_eq!(intact(Arc::clone(&store)).await.position, 2);
+}

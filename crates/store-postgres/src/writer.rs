@@ -191,6 +191,12 @@ pub(crate) async fn run(writer: Writer, mut rx: mpsc::Receiver<WriteOp>) {
         let started = Instant::now();
         let ops = group.ops;
         let count = ops.len();
+        if conn.as_ref().is_some_and(|c| c.client.is_closed()) {
+            // The server ended the session while it was idle (restart, failover, an
+            // administrator): reconnect instead of failing the next group.
+            tracing::warn!("the writer's PostgreSQL connection was closed; reconnecting");
+            conn = None;
+        }
         if conn.is_none() {
             match writer.connect().await {
                 Ok(c) => conn = Some(c),
