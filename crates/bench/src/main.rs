@@ -5,10 +5,16 @@
 //! cargo run --release -p engage-bench -- log --quick      # a smoke run in seconds
 //! ```
 //!
-//! Measures, on the embedded SQLite store with full durability (fsync per commit):
-//! durable single-event appends/s with 1 writer and with 64 concurrent writers and their
-//! latency percentiles; then read-all and verify throughput over the whole log.
+//! Measures, on the embedded SQLite store with full durability (fsync per commit), or on
+//! PostgreSQL with `--store postgres://…` (durable as the server is configured; the
+//! benchmark prints the server's `fsync` and `synchronous_commit`): durable single-event
+//! appends/s with 1 writer and with 64 concurrent writers and their latency percentiles;
+//! then read-all and verify throughput over the whole log.
 //! Prints a Markdown table for `docs/benchmarks.md` and the machine it ran on.
+//!
+//! ```text
+//! engage-bench log --store postgres://engage@127.0.0.1:5432/engage   # in a fresh schema, dropped afterwards
+//! ```
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +25,7 @@ use clap::{Parser, Subcommand};
 use engage_log::{
     Actor, EventStore, ExpectedVersion, NewEvent, Payload, StreamId, VerifyOutcome, verify,
 };
+use engage_store_postgres::{PostgresConfig, PostgresStore};
 use engage_store_sqlite::{Durability, SqliteOptions, SqliteStore};
 use futures::StreamExt;
 use hdrhistogram::Histogram;
@@ -50,8 +57,8 @@ enum BenchCommand {
 
 #[derive(Parser)]
 struct ReadArgs {
-    /// The store file to read.
-    store: PathBuf,
+    /// The store to read: an SQLite store file, or a postgres:// URL (with ?schema=NAME).
+    store: String,
 }
 
 #[derive(Parser)]
@@ -78,9 +85,13 @@ struct LogArgs {
     /// append cost is the disk's flush rather than CPU.
     #[arg(long, default_value = "full", value_parser = ["full", "normal"])]
     durability: String,
-    /// Keep the store file afterwards (its path is printed), for `engage-bench read`.
+    /// Keep the store file (or PostgreSQL schema) afterwards, for `engage-bench read`.
     #[arg(long)]
     keep: bool,
+    /// Benchmark PostgreSQL instead of the embedded store: postgres://USER@HOST:PORT/DB.
+    /// A new schema `bench_<id>` is used (dropped afterwards unless --keep).
+    #[arg(long)]
+    store: Option<String>,
 }
 
 fn event(n: u64) -> NewEvent {
@@ -212,44 +223,182 @@ pub(crate) fn machine() -> String {
     format!("{cores} cores ({cpu}), {mem}")
 }
 
+/// The store being measured and how to clean up after it.
+enum Target {
+    Sqlite {
+        store: Arc<dyn EventStore>,
+        path: PathBuf,
+        durability: Durability,
+        /// The temporary directory, removed on drop (`None` when kept or given with --dir).
+        _tmp: Option<tempfile::TempDir>,
+    },
+    Postgres {
+        store: PostgresStore,
+        settings: String,
+    },
+}
+
+impl Target {
+    fn sqlite(args: &LogArgs) -> anyhow::Result<Self> {
+        let tmp = tempfile::tempdir().context("temp dir")?;
+        let tmp_path = tmp.path().to_path_buf();
+        let tmp = if args.keep && args.dir.is_none() {
+            // Keep the directory: `TempDir::keep` hands back its path without removing it.
+            let _ = tmp.keep();
+            None
+        } else {
+            Some(tmp)
+        };
+        let dir = args.dir.clone().unwrap_or(tmp_path);
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("bench-{}.sqlite", Uuid::now_v7()));
+        let durability = if args.durability == "normal" {
+            Durability::Normal
+        } else {
+            Durability::Full
+        };
+        let options = SqliteOptions {
+            durability,
+            ..SqliteOptions::default()
+        };
+        let store = Arc::new(SqliteStore::open_with(&path, options).context("open store")?);
+        Ok(Self::Sqlite {
+            store,
+            path,
+            durability,
+            _tmp: tmp,
+        })
+    }
+
+    async fn postgres(url: &str) -> anyhow::Result<Self> {
+        let base = PostgresConfig::from_url(url)?;
+        let config = base.with_schema(&format!("bench_{}", Uuid::now_v7().simple()))?;
+        let store = PostgresStore::open(&config)
+            .await
+            .with_context(|| format!("opening {config}"))?;
+        let client = raw_postgres(&config).await?;
+        let row = client
+            .query_one(
+                "SELECT version(), current_setting('fsync'), current_setting('synchronous_commit'), \
+                 current_setting('full_page_writes'), current_setting('shared_buffers'), current_setting('wal_sync_method')",
+                &[],
+            )
+            .await
+            .context("reading the server's settings")?;
+        let setting = |i: usize| -> anyhow::Result<String> {
+            row.try_get::<_, String>(i)
+                .context("reading the server's settings")
+        };
+        let version = setting(0)?;
+        let settings = format!(
+            "{} with fsync={}, synchronous_commit={}, full_page_writes={}, shared_buffers={}, wal_sync_method={}",
+            version.split(" on ").next().unwrap_or(&version),
+            setting(1)?,
+            setting(2)?,
+            setting(3)?,
+            setting(4)?,
+            setting(5)?,
+        );
+        Ok(Self::Postgres { store, settings })
+    }
+
+    fn store(&self) -> Arc<dyn EventStore> {
+        match self {
+            Self::Sqlite { store, .. } => Arc::clone(store),
+            Self::Postgres { store, .. } => Arc::new(store.clone()),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Self::Sqlite {
+                path, durability, ..
+            } => format!(
+                "{} ({})",
+                path.display(),
+                match durability {
+                    Durability::Full => "synchronous=FULL: every acknowledged commit is fsynced",
+                    Durability::Normal =>
+                        "synchronous=NORMAL: NOT durable on power loss; for comparison only",
+                }
+            ),
+            Self::Postgres { store, settings } => {
+                format!("PostgreSQL {} ({settings})", store.describe())
+            }
+        }
+    }
+
+    async fn size(&self) -> u64 {
+        match self {
+            Self::Sqlite { path, .. } => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            Self::Postgres { store, .. } => store.storage_bytes().await.unwrap_or(0),
+        }
+    }
+
+    /// Remove what the benchmark created unless it is to be kept.
+    async fn finish(self, keep: bool) {
+        match self {
+            Self::Sqlite { path, .. } => {
+                if keep {
+                    eprintln!("kept {}", path.display());
+                }
+            }
+            Self::Postgres { store, .. } => {
+                let config = store.config().clone();
+                drop(store);
+                if keep {
+                    eprintln!("kept {config}");
+                    return;
+                }
+                let dropped = async {
+                    let client = raw_postgres(&config).await?;
+                    client
+                        .batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", config.schema()))
+                        .await?;
+                    anyhow::Ok(())
+                }
+                .await;
+                if let Err(e) = dropped {
+                    eprintln!(
+                        "could not drop the benchmark schema {}: {e:#}",
+                        config.schema()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A plain connection for reading settings and cleaning up.
+async fn raw_postgres(config: &PostgresConfig) -> anyhow::Result<tokio_postgres::Client> {
+    let (client, connection) = config
+        .connection_config("bench")
+        .connect(tokio_postgres::NoTls)
+        .await
+        .with_context(|| format!("connecting to {config}"))?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
 async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
     if args.quick {
         args.single_writer_appends = 500;
         args.concurrent_appends = 6_400;
         args.log_events = 50_000;
     }
-    let tmp = tempfile::tempdir().context("temp dir")?;
-    let tmp_path = tmp.path().to_path_buf();
-    let tmp = if args.keep && args.dir.is_none() {
-        // Keep the directory: `TempDir::keep` hands back its path without removing it.
-        let _ = tmp.keep();
-        None
-    } else {
-        Some(tmp)
-    };
-    let dir = args.dir.clone().unwrap_or(tmp_path);
-    std::fs::create_dir_all(&dir)?;
-    let path = dir.join(format!("bench-{}.sqlite", Uuid::now_v7()));
-    let durability = if args.durability == "normal" {
-        Durability::Normal
-    } else {
-        Durability::Full
-    };
-    let options = SqliteOptions {
-        durability,
-        ..SqliteOptions::default()
-    };
-    let store: Arc<dyn EventStore> =
-        Arc::new(SqliteStore::open_with(&path, options).context("open store")?);
-    eprintln!(
-        "store: {} ({})",
-        path.display(),
-        match durability {
-            Durability::Full => "synchronous=FULL: every acknowledged commit is fsynced",
-            Durability::Normal =>
-                "synchronous=NORMAL: NOT durable on power loss; for comparison only",
+    let target = match args.store.as_deref() {
+        Some(url) => {
+            if args.durability != "full" {
+                anyhow::bail!(
+                    "--durability applies to the embedded store; PostgreSQL's durability is the server's fsync/synchronous_commit"
+                );
+            }
+            Target::postgres(url).await?
         }
-    );
+        None => Target::sqlite(&args)?,
+    };
+    let store = target.store();
+    eprintln!("store: {}", target.describe());
 
     eprintln!(
         "1 writer: {} single-event appends ...",
@@ -281,12 +430,10 @@ async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
         VerifyOutcome::Intact(r) => r.count,
         VerifyOutcome::Broken(f) => anyhow::bail!("verify failed: {f}"),
     };
-    let file_size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let file_size = target.size().await;
     drop(store);
-    if args.keep || args.dir.is_some() {
-        eprintln!("kept {}", path.display());
-    }
-    drop(tmp);
+    println!("Store: {}", target.describe());
+    target.finish(args.keep || args.dir.is_some()).await;
 
     println!(
         "Machine: {}; {}",
@@ -332,7 +479,7 @@ async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
         v_elapsed.as_secs_f64()
     );
     println!(
-        "| store file size | {:.0} MiB ({:.0} bytes/event) |",
+        "| store size on disk | {:.0} MiB ({:.0} bytes/event) |",
         file_size as f64 / 1024.0 / 1024.0,
         file_size as f64 / verified.max(1) as f64
     );
@@ -340,8 +487,18 @@ async fn log_bench(mut args: LogArgs) -> anyhow::Result<()> {
 }
 
 async fn read_bench(args: ReadArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn EventStore> =
-        Arc::new(SqliteStore::open_read_only(&args.store).context("open store")?);
+    let store: Arc<dyn EventStore> = if args.store.starts_with("postgres://")
+        || args.store.starts_with("postgresql://")
+    {
+        let config = PostgresConfig::from_url(&args.store)?;
+        Arc::new(
+            PostgresStore::open_read_only(&config)
+                .await
+                .context("open store")?,
+        )
+    } else {
+        Arc::new(SqliteStore::open_read_only(&PathBuf::from(&args.store)).context("open store")?)
+    };
     let (seq_count, seq_elapsed) = read_all_rate(&store, 1).await?;
     let (read_count, read_elapsed) = read_all_rate(&store, 4).await?;
     let v_start = Instant::now();

@@ -34,6 +34,13 @@ pub struct TestStore {
 #[async_trait::async_trait]
 pub trait StoreFactory: Send + Sync {
     async fn fresh(&self) -> TestStore;
+
+    /// Why this backend cannot be tested here (e.g. no database server was provided), or
+    /// `None` to run the cases. A skipped case prints the reason and passes; a factory
+    /// that must not be skipped (in CI) should panic here instead.
+    fn skip_reason(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Expand every conformance case as a `#[tokio::test]` using the given factory expression.
@@ -66,6 +73,10 @@ macro_rules! conformance_tests {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
                 let factory = $factory;
+                if let Some(reason) = $crate::StoreFactory::skip_reason(&factory) {
+                    eprintln!("SKIPPED {}: {reason}", stringify!($case));
+                    return;
+                }
                 $crate::cases::$case(&factory).await;
             }
         )*

@@ -34,8 +34,9 @@ pub struct Global {
         global = true
     )]
     pub data_dir: PathBuf,
-    /// Event store URL: sqlite:PATH (default: the embedded store in --data-dir).
-    #[arg(long, env = "ENGAGE_STORE", global = true)]
+    /// Event store URL: sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME]
+    /// (default: the embedded store in --data-dir).
+    #[arg(long, env = "ENGAGE_STORE", hide_env_values = true, global = true)]
     pub store: Option<String>,
     /// Log format on stderr.
     #[arg(long, env = "ENGAGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -200,7 +201,7 @@ async fn serve_cmd(
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the data directory {}", dir.display()))?;
     }
-    let store = location.open()?;
+    let store = location.open().await?;
     let head = store.head().await.context("reading the head of the log")?;
     tracing::info!(store = %location.describe(), events = head.position, "event store open");
     let config = engage_server::ServerConfig {
@@ -272,7 +273,7 @@ async fn shutdown_signal() {
 }
 
 async fn verify_cmd(location: &StoreLocation, args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let store = location.open_read_only()?;
+    let store = location.open_read_only().await?;
     let head = store.head().await.context("reading the head of the log")?;
     let bar = events_bar(head.position, "verifying");
     let started = std::time::Instant::now();
@@ -331,7 +332,7 @@ async fn verify_cmd(location: &StoreLocation, args: VerifyArgs) -> anyhow::Resul
 }
 
 async fn export_cmd(location: &StoreLocation, args: ExportArgs) -> anyhow::Result<ExitCode> {
-    let store = location.open_read_only()?;
+    let store = location.open_read_only().await?;
     let head = store.head().await.context("reading the head of the log")?;
     let bar = events_bar(head.position, "exporting");
     let mut out: Box<dyn AsyncWrite + Unpin + Send> = match &args.output {
@@ -376,7 +377,7 @@ async fn import_data_cmd(
     location: &StoreLocation,
     command: ImportCommand,
 ) -> anyhow::Result<ExitCode> {
-    let store = location.open()?;
+    let store = location.open().await?;
     let service = engage_commands::CommandService::new(Arc::clone(&store));
     let actor = operator();
     let open = |file: &PathBuf| {
@@ -434,7 +435,7 @@ async fn import_data_cmd(
 }
 
 async fn import_log_cmd(location: &StoreLocation, file: PathBuf) -> anyhow::Result<ExitCode> {
-    let store = location.open()?;
+    let store = location.open().await?;
     let from_stdin = file.as_os_str() == "-";
     if !from_stdin {
         // First pass: check the whole file's chain so a broken file imports nothing.

@@ -44,7 +44,7 @@ pub async fn rebuild_cmd(
     data_dir: &Path,
     args: RebuildArgs,
 ) -> anyhow::Result<ExitCode> {
-    let store = location.open_read_only()?;
+    let store = location.open_read_only().await?;
     let snapshots = Arc::new(open_snapshots(data_dir)?);
     let models = ReadModels::new();
     let mut engine = Engine::new(store, EngineConfig::default()).with_snapshots(snapshots);
@@ -93,7 +93,7 @@ pub async fn projections_cmd(
     location: &StoreLocation,
     data_dir: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let store = location.open_read_only()?;
+    let store = location.open_read_only().await?;
     let head = store
         .head()
         .await

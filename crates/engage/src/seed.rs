@@ -104,7 +104,7 @@ pub async fn seed_cmd(location: &StoreLocation, args: SeedArgs) -> anyhow::Resul
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the data directory {}", dir.display()))?;
     }
-    let store = location.open()?;
+    let store = location.open().await?;
     let head = store.head().await.context("reading the head of the log")?;
     if head.position > 0 {
         bail!(

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use engage_log::EventStore;
+use engage_store_postgres::{PostgresConfig, PostgresStore};
 use engage_store_sqlite::{EVENTS_FILE, SqliteStore};
 
 /// Where the event log lives, parsed from a store URL.
@@ -12,6 +13,8 @@ use engage_store_sqlite::{EVENTS_FILE, SqliteStore};
 pub enum StoreLocation {
     /// The embedded store: an SQLite file.
     Sqlite(PathBuf),
+    /// A schema in a PostgreSQL database (`postgres://…` / `postgresql://…`).
+    Postgres(Box<PostgresConfig>),
 }
 
 impl StoreLocation {
@@ -33,30 +36,42 @@ impl StoreLocation {
         }
         let scheme = url.split(':').next().unwrap_or_default();
         match scheme {
-            "postgres" | "postgresql" | "kurrentdb" | "esdb" | "kurrentdb+discover"
-            | "esdb+discover" => bail!(
-                "store URL `{url}`: the {scheme} backend is not part of this build yet; \
-                 use the embedded store (no --store, or sqlite:PATH)"
+            // The URL error already quotes the URL with its password hidden.
+            "postgres" | "postgresql" => {
+                Ok(Self::Postgres(Box::new(PostgresConfig::from_url(url)?)))
+            }
+            "kurrentdb" | "esdb" | "kurrentdb+discover" | "esdb+discover" => bail!(
+                "store URL `{}`: the {scheme} backend is not part of this build yet; \
+                 use the embedded store (no --store, or sqlite:PATH) or postgres://",
+                engage_store_postgres::redact(url)
             ),
             _ => bail!(
-                "store URL `{url}` is not understood: use sqlite:PATH (embedded, the default)"
+                "store URL `{}` is not understood: use sqlite:PATH (embedded, the default) \
+                 or postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME]",
+                engage_store_postgres::redact(url)
             ),
         }
     }
 
-    /// Open for reading and writing (one process at a time).
-    pub fn open(&self) -> anyhow::Result<Arc<dyn EventStore>> {
+    /// Open for reading and writing (SQLite: one process at a time; PostgreSQL: any number).
+    pub async fn open(&self) -> anyhow::Result<Arc<dyn EventStore>> {
         match self {
             Self::Sqlite(path) => {
                 let store = SqliteStore::open(path)
                     .with_context(|| format!("opening the event store {}", path.display()))?;
                 Ok(Arc::new(store))
             }
+            Self::Postgres(config) => {
+                let store = PostgresStore::open(config)
+                    .await
+                    .with_context(|| format!("opening the event store {config}"))?;
+                Ok(Arc::new(store))
+            }
         }
     }
 
     /// Open an existing store read-only (works next to a running server).
-    pub fn open_read_only(&self) -> anyhow::Result<Arc<dyn EventStore>> {
+    pub async fn open_read_only(&self) -> anyhow::Result<Arc<dyn EventStore>> {
         match self {
             Self::Sqlite(path) => {
                 let store = SqliteStore::open_read_only(path).with_context(|| {
@@ -64,12 +79,20 @@ impl StoreLocation {
                 })?;
                 Ok(Arc::new(store))
             }
+            Self::Postgres(config) => {
+                let store = PostgresStore::open_read_only(config)
+                    .await
+                    .with_context(|| format!("opening the event store {config} read-only"))?;
+                Ok(Arc::new(store))
+            }
         }
     }
 
+    /// For messages and logs: never includes a password.
     pub fn describe(&self) -> String {
         match self {
             Self::Sqlite(path) => format!("sqlite:{}", path.display()),
+            Self::Postgres(config) => config.redacted().to_owned(),
         }
     }
 }
@@ -99,10 +122,34 @@ mod tests {
     }
 
     #[test]
+    fn postgres_urls_in_both_forms_without_the_password_in_text() {
+        for url in [
+            "postgres://engage:s3cret@db.internal:5432/records?schema=engage",
+            "postgresql://engage:s3cret@db.internal:5432/records?schema=engage",
+        ] {
+            let loc = StoreLocation::resolve(Some(url), Path::new("x")).expect("pg");
+            let StoreLocation::Postgres(config) = &loc else {
+                panic!("not postgres: {loc:?}")
+            };
+            assert_eq!(config.schema(), "engage");
+            assert_eq!(
+                loc.describe(),
+                "postgres://engage@db.internal:5432/records?schema=engage"
+            );
+            assert!(!format!("{loc:?}").contains("s3cret"));
+        }
+        let e = StoreLocation::resolve(Some("postgres://u:s3cret@h/d?schema=Bad"), Path::new("x"))
+            .expect_err("bad schema");
+        assert!(e.to_string().contains("schema"), "{e}");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+    }
+
+    #[test]
     fn unknown_and_unbuilt_backends_are_clear_errors() {
-        let e = StoreLocation::resolve(Some("postgres://localhost/engage"), Path::new("x"))
-            .expect_err("pg");
+        let e = StoreLocation::resolve(Some("kurrentdb://u:s3cret@localhost:2113"), Path::new("x"))
+            .expect_err("kurrentdb");
         assert!(e.to_string().contains("not part of this build"), "{e}");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
         let e = StoreLocation::resolve(Some("mysql://x"), Path::new("x")).expect_err("mysql");
         assert!(e.to_string().contains("not understood"), "{e}");
     }

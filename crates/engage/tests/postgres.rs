@@ -1,0 +1,292 @@
+//! `engage` against PostgreSQL, as an operator moving from the embedded store would use it:
+//! export from an SQLite data directory, `import log` into PostgreSQL, verify both; then
+//! `seed` and `serve` on PostgreSQL. Each test uses a schema of its own on the server named by
+//! `ENGAGE_TEST_POSTGRES_URL` (set by `scripts/with-postgres`); without it the tests are
+//! skipped with a notice, and fail in CI.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use engage_conformance::fixtures::{chair, meeting_held, stream};
+use engage_log::{EventStore, ExpectedVersion, NewEvent, Payload, RecordedEvent, StreamId};
+use engage_store_postgres::PostgresStore;
+use engage_store_sqlite::{EVENTS_FILE, SqliteStore};
+use engage_tests::{PostgresSchema, postgres_test_url};
+
+macro_rules! server_or_skip {
+    () => {
+        match postgres_test_url() {
+            Ok(url) => url,
+            Err(reason) => {
+                eprintln!("SKIPPED: {reason}");
+                return;
+            }
+        }
+    };
+}
+
+/// Run engage with `--store` (or the embedded store in `data_dir` when `store` is `None`).
+fn engage(data_dir: &Path, store: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_engage"));
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("ENGAGE_STORE");
+    if let Some(url) = store {
+        cmd.arg("--store").arg(url);
+    }
+    cmd.args(args).output().expect("run engage")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+async fn all_events(store: &dyn EventStore) -> Vec<RecordedEvent> {
+    let mut out = Vec::new();
+    let mut next = 1;
+    loop {
+        let batch = store.read_all(next, 1000).await.expect("read_all");
+        let Some(last) = batch.last() else { break };
+        next = last.position + 1;
+        out.extend(batch);
+    }
+    out
+}
+
+fn verify_json(out: &Output) -> serde_json::Value {
+    assert!(out.status.success(), "verify: {}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("verify --json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_from_sqlite_then_import_into_postgres_keeps_every_id_order_and_hash() {
+    let url = server_or_skip!();
+    let src = tempfile::tempdir().expect("tmp");
+    {
+        let store = SqliteStore::open_in_dir(src.path()).expect("open sqlite");
+        for s in 0..5 {
+            let st = stream("board");
+            for i in 0..8u64 {
+                let mut e: NewEvent = meeting_held(s * 100 + i);
+                if i % 3 == 0 {
+                    e.causation_id = None;
+                    e.reason = None;
+                }
+                store
+                    .append(&st, ExpectedVersion::Any, vec![e])
+                    .await
+                    .expect("append");
+            }
+        }
+        store
+            .set_stream_metadata(
+                &StreamId::new("board-camden"),
+                ExpectedVersion::Any,
+                Payload::parse(r#"{"retention":"forever"}"#).expect("payload"),
+                chair(),
+                Some("board decision 2025-14".into()),
+            )
+            .await
+            .expect("metadata");
+    }
+    let file = src.path().join("log.ndjson");
+    let out = engage(
+        src.path(),
+        None,
+        &["export", "--output", file.to_str().expect("utf8")],
+    );
+    assert!(out.status.success(), "export: {}", text(&out.stderr));
+
+    let schema = PostgresSchema::new(&url);
+    let pg = schema.url(&url);
+    let out = engage(
+        src.path(),
+        Some(&pg),
+        &["import", "log", file.to_str().expect("utf8")],
+    );
+    assert!(out.status.success(), "import: {}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("imported 41 events"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // verify passes on both, with the same count and head hash.
+    let on_sqlite = verify_json(&engage(src.path(), None, &["verify", "--json"]));
+    let on_postgres = verify_json(&engage(src.path(), Some(&pg), &["verify", "--json"]));
+    assert_eq!(on_sqlite["status"], "intact");
+    assert_eq!(on_postgres["status"], "intact");
+    assert_eq!(on_sqlite["count"], 41);
+    assert_eq!(on_postgres["count"], on_sqlite["count"]);
+    assert_eq!(on_postgres["head"], on_sqlite["head"]);
+    let head = on_sqlite["head"].as_str().expect("head hash").to_owned();
+    assert!(
+        engage(src.path(), Some(&pg), &["verify", "--expect-head", &head])
+            .status
+            .success()
+    );
+
+    // Every event, field by field: ids, order, times and hashes.
+    let sqlite = SqliteStore::open_read_only(&src.path().join(EVENTS_FILE)).expect("open");
+    let postgres = PostgresStore::open_read_only(&schema.config)
+        .await
+        .expect("open pg");
+    assert_eq!(all_events(&postgres).await, all_events(&sqlite).await);
+
+    // Exporting from PostgreSQL gives back the same bytes; ENGAGE_STORE works like --store.
+    let out = Command::new(env!("CARGO_BIN_EXE_engage"))
+        .arg("export")
+        .env("ENGAGE_STORE", &pg)
+        .output()
+        .expect("run engage");
+    assert!(out.status.success(), "export: {}", text(&out.stderr));
+    assert_eq!(out.stdout, std::fs::read(&file).expect("read export"));
+
+    // Importing again resumes (nothing to do) rather than duplicating.
+    let out = engage(
+        src.path(),
+        Some(&pg),
+        &["import", "log", file.to_str().expect("utf8")],
+    );
+    assert!(
+        text(&out.stdout).contains("imported 0 events (41 already present)"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seed_writes_a_verifiable_history_into_postgres() {
+    let url = server_or_skip!();
+    let schema = PostgresSchema::new(&url);
+    let pg = schema.url(&url);
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = engage(
+        dir.path(),
+        Some(&pg),
+        &["seed", "--events", "500", "--until", "2026-06-01"],
+    );
+    assert!(out.status.success(), "seed: {}", text(&out.stderr));
+    let v = verify_json(&engage(dir.path(), Some(&pg), &["verify", "--json"]));
+    assert_eq!(v["status"], "intact");
+    assert_eq!(v["count"], 500);
+    // A second seed refuses the non-empty store.
+    let out = engage(dir.path(), Some(&pg), &["seed", "--events", "10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("already holds 500 events"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn http(port: u16, request: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(request.as_bytes()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    Some(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_serve_one_postgres_log() {
+    let url = server_or_skip!();
+    let schema = PostgresSchema::new(&url);
+    let pg = schema.url(&url);
+    let writer = schema.open().await;
+    for i in 0..3 {
+        writer
+            .append(
+                &stream("board"),
+                ExpectedVersion::Any,
+                vec![meeting_held(i)],
+            )
+            .await
+            .expect("append");
+    }
+    let ports: Vec<u16> = (0..2)
+        .map(|_| {
+            TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("free port")
+        })
+        .collect();
+    // Unlike the embedded store, any number of processes may serve one PostgreSQL log.
+    let mut children: Vec<_> = ports
+        .iter()
+        .map(|port| {
+            Command::new(env!("CARGO_BIN_EXE_engage"))
+                .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .env("ENGAGE_STORE", &pg)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn engage serve")
+        })
+        .collect();
+    let body = r#"{"query":"{ head { position } }"}"#;
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    for port in &ports {
+        let started = Instant::now();
+        let response = loop {
+            if let Some(r) = http(*port, &request) {
+                break r;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "engage serve on PostgreSQL did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(
+            response.contains(r#"{"data":{"head":{"position":3}}}"#),
+            "{response}"
+        );
+    }
+    for child in &mut children {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = child.wait().expect("wait");
+        let mut stderr = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut stderr);
+        }
+        assert!(status.success(), "{stderr}");
+        assert!(
+            stderr.contains("schema=") && !stderr.contains("password"),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_server_is_a_clear_error_without_the_password() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = engage(
+        dir.path(),
+        Some("postgres://engage:s3cret-pw@127.0.0.1:1/engage?connect_timeout=5"),
+        &["verify"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("cannot reach PostgreSQL at"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+    let out = engage(
+        dir.path(),
+        Some("postgres://engage:s3cret-pw@db/x?sslmode=require"),
+        &["export"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("sslmode=require"), "{stderr}");
+    assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+}
