@@ -15,8 +15,12 @@ use engage_projections::{
 use uuid::Uuid as RawUuid;
 
 use crate::errors::{ErrorCode, store_error};
+
+mod scorecard;
 use crate::pagination::{CursorKind, PageArgs, PageSize};
 use crate::schema::{ActorObject, Event, EventConnection, PageInfo, Uuid};
+use scorecard::ScorecardCache;
+pub use scorecard::ScorecardQuery;
 
 /// What the server reads from: the read models, the engine keeping them current, and a
 /// cache of as-of replays.
@@ -25,6 +29,8 @@ pub struct ReadSide {
     pub models: ReadModels,
     pub engine: Arc<Engine>,
     pub as_of: Arc<AsOfCache>,
+    /// The last few live scorecards, by arguments and applied position.
+    scorecards: Arc<ScorecardCache>,
 }
 
 impl ReadSide {
@@ -64,6 +70,7 @@ impl ReadSide {
             models,
             engine: Arc::new(engine),
             as_of: Arc::new(AsOfCache::new(16)),
+            scorecards: Arc::new(ScorecardCache::default()),
         }
     }
 
