@@ -321,3 +321,87 @@ async fn complaints_paginate_both_ways_and_read_as_of() {
     let world = data(&query(&app, PAGE, json!({ "first": 10, "asOf": { "occurredAt": (now - Duration::days(3)).to_rfc3339() } })).await)["complaints"].clone();
     assert_eq!(world["totalCount"], 3, "{world}");
 }
+
+async fn propose(app: &Router, id: Uuid, ward: Option<&str>, proposed_at: DateTime<Utc>) {
+    let r = query(
+        app,
+        "mutation P($input: ProposePriority!) { proposePriority(input: $input) { events { position } } }",
+        json!({ "input": {
+            "priorityId": id,
+            "borough": CAMDEN,
+            "ward": ward,
+            "title": "Moped-enabled phone snatching",
+            "description": "Snatches on the high street after dark",
+            "source": "SURVEY",
+            "evidence": [{ "kind": "SURVEY", "reference": "https://example.org/survey-2026" }],
+            "proposedAt": proposed_at.to_rfc3339()
+        } }),
+    )
+    .await;
+    data(&r);
+}
+
+#[tokio::test]
+async fn node_fetches_complaints_and_priorities_by_global_id() {
+    let t = TestStore::new();
+    let app = app_as_ada(t.arc());
+    let now = Utc::now();
+    let complaint = Uuid::now_v7();
+    let priority = Uuid::now_v7();
+    raise(&app, complaint, CAMDEN, now - Duration::days(2)).await;
+    propose(&app, priority, None, now - Duration::days(1)).await;
+    caught_up(&app).await;
+
+    let q = "query N($id: ID!) { node(id: $id) { __typename id ... on Complaint { complaintId status } ... on Priority { priorityId title status borough ward timeline { step at } proposalEvidence { kind reference } provenance { positions } } } }";
+    let c = data(&query(&app, q, json!({ "id": format!("Complaint:{complaint}") })).await);
+    assert_eq!(c["node"]["__typename"], "Complaint");
+    assert_eq!(c["node"]["complaintId"], complaint.to_string());
+    assert_eq!(c["node"]["status"], "RAISED");
+
+    let p = data(&query(&app, q, json!({ "id": format!("Priority:{priority}") })).await);
+    let node = &p["node"];
+    assert_eq!(node["__typename"], "Priority", "{p}");
+    assert_eq!(node["id"], format!("Priority:{priority}"));
+    assert_eq!(node["status"], "PROPOSED");
+    assert_eq!(node["ward"], Value::Null);
+    assert_eq!(node["timeline"][0]["step"], "PROPOSED");
+    assert_eq!(node["proposalEvidence"][0]["kind"], "survey");
+    assert_eq!(node["provenance"]["positions"], json!([2]));
+
+    // The same record through its own query and through the listing.
+    let one = data(
+        &query(
+            &app,
+            "query O($id: UUID!) { priority(priorityId: $id) { id } }",
+            json!({ "id": priority }),
+        )
+        .await,
+    );
+    assert_eq!(one["priority"]["id"], format!("Priority:{priority}"));
+    let list = data(&query(&app, "{ priorities(filter: { borough: \"E09000007\", boroughWide: true, status: PROPOSED }) { totalCount edges { node { id } } } }", json!({})).await);
+    assert_eq!(list["priorities"]["totalCount"], 1);
+    let none = data(
+        &query(
+            &app,
+            "{ priorities(filter: { status: CLOSED }) { totalCount } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert_eq!(none["priorities"]["totalCount"], 0);
+
+    // Unknown: null for a missing record, VALIDATION for an unknown type or a bad key.
+    let missing = data(
+        &query(
+            &app,
+            q,
+            json!({ "id": format!("Priority:{}", Uuid::now_v7()) }),
+        )
+        .await,
+    );
+    assert_eq!(missing["node"], Value::Null);
+    for bad in ["Nothing:1", "Priority:not-a-uuid", "no-colon"] {
+        let r = query(&app, q, json!({ "id": bad })).await;
+        assert_eq!(r.codes(), vec!["VALIDATION".to_owned()], "{}", r.text());
+    }
+}

@@ -175,6 +175,7 @@ async fn compute(
 
 /// Victims' complaints, each counted by the date of its own step in the period.
 #[derive(SimpleObject)]
+#[graphql(name = "ComplaintFigures")]
 pub struct ComplaintFiguresObject {
     /// Received in the period (by `receivedAt`).
     received: u64,
@@ -196,6 +197,7 @@ pub struct ComplaintFiguresObject {
 
 /// Policing priorities, each step counted by its own date in the period.
 #[derive(SimpleObject)]
+#[graphql(name = "PriorityFigures")]
 pub struct PriorityFiguresObject {
     proposed: u64,
     set: u64,
@@ -211,6 +213,7 @@ pub struct PriorityFiguresObject {
 
 /// Independent custody visiting in the period.
 #[derive(SimpleObject)]
+#[graphql(name = "CustodyVisitingFigures")]
 pub struct CustodyVisitingFiguresObject {
     /// Visits whose arrival falls in the period.
     visits: u64,
@@ -232,6 +235,7 @@ pub struct CustodyVisitingFiguresObject {
 
 /// How many wards had a panel that met.
 #[derive(SimpleObject)]
+#[graphql(name = "WardPanelCoverage")]
 pub struct WardPanelCoverageObject {
     /// Wards whose panel met in the period.
     wards_met: u64,
@@ -245,6 +249,7 @@ pub struct WardPanelCoverageObject {
 
 /// The crime prevention fund in the period (money in pence).
 #[derive(SimpleObject)]
+#[graphql(name = "FundFigures")]
 pub struct FundFiguresObject {
     /// Bids submitted in the period, and what they requested.
     bids_submitted: u64,
@@ -260,6 +265,7 @@ pub struct FundFiguresObject {
 
 /// How reviewed stop-and-search records' grounds were assessed.
 #[derive(SimpleObject)]
+#[graphql(name = "GroundsFindings")]
 pub struct GroundsFindingsObject {
     reasonable: u64,
     insufficient: u64,
@@ -269,6 +275,7 @@ pub struct GroundsFindingsObject {
 
 /// Community scrutiny of stop and search in the period.
 #[derive(SimpleObject)]
+#[graphql(name = "StopSearchFigures")]
 pub struct StopSearchFiguresObject {
     /// Batches imported in the period, and the records accepted in them.
     batches_imported: u64,
@@ -290,6 +297,7 @@ pub struct StopSearchFiguresObject {
 
 /// Complaints against the police (the force's own cases) in the period, by day.
 #[derive(SimpleObject)]
+#[graphql(name = "PoliceComplaintFigures")]
 pub struct PoliceComplaintFiguresObject {
     /// Cases the police received in the period, and the allegations in them.
     cases_received: u64,
@@ -305,6 +313,7 @@ pub struct PoliceComplaintFiguresObject {
 
 /// One point of a confidence trend.
 #[derive(SimpleObject)]
+#[graphql(name = "TrendPoint")]
 pub struct TrendPointObject {
     /// First day of the survey period.
     period_from: chrono::NaiveDate,
