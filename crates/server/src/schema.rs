@@ -19,7 +19,9 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 use crate::errors::{ErrorCode, ensure_code, store_error};
 use crate::mutations::{CommandContext, MutationRoot};
 use crate::pagination::{CursorKind, PageArgs};
-use crate::read::{PriorityQuery, ReadQuery, ReadSide, ReadSubscription, ScorecardQuery};
+use crate::read::{
+    CustodyVisitQuery, PriorityQuery, ReadQuery, ReadSide, ReadSubscription, ScorecardQuery,
+};
 
 /// The schema served at `/graphql`.
 pub type EngageSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -343,7 +345,13 @@ pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity:
 /// The root query: the log ([`LogQuery`]) and the read models ([`ReadQuery`]).
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(LogQuery, ReadQuery, ScorecardQuery, PriorityQuery);
+pub struct QueryRoot(
+    LogQuery,
+    ReadQuery,
+    ScorecardQuery,
+    PriorityQuery,
+    CustodyVisitQuery,
+);
 
 /// Queries over the log itself.
 #[derive(Default)]

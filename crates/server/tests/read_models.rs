@@ -405,3 +405,84 @@ async fn node_fetches_complaints_and_priorities_by_global_id() {
         assert_eq!(r.codes(), vec!["VALIDATION".to_owned()], "{}", r.text());
     }
 }
+
+#[tokio::test]
+async fn custody_visits_list_with_issues_and_filters() {
+    let t = TestStore::new();
+    let app = app_as_ada(t.arc());
+    let now = Utc::now();
+    data(&query(
+        &app,
+        "mutation { registerCustodySuite(input: { suite: \"HOLBORN\", name: \"Holborn\", borough: \"E09000007\", cells: 20 }) { streamId } }",
+        json!({}),
+    )
+    .await);
+    let visit = Uuid::now_v7();
+    let arrived = now - Duration::days(3);
+    data(
+        &query(
+            &app,
+            "mutation V($input: LogCustodyVisit!) { logCustodyVisit(input: $input) { streamId } }",
+            json!({ "input": {
+            "visitId": visit, "suite": "HOLBORN", "borough": CAMDEN,
+            "visitors": [Uuid::now_v7(), Uuid::now_v7()],
+            "arrivedAt": arrived.to_rfc3339(),
+            "leftAt": (arrived + Duration::minutes(90)).to_rfc3339(),
+            "accessDelayMinutes": 15, "detaineesHeld": 6
+        } }),
+        )
+        .await,
+    );
+    let issue = Uuid::now_v7();
+    data(&query(
+        &app,
+        "mutation I($id: UUID!, $input: RaiseCustodyVisitIssue!) { raiseCustodyVisitIssue(visitId: $id, input: $input) { streamId } }",
+        json!({ "id": visit, "input": {
+            "issueId": issue, "category": "WELFARE", "description": "Cell 4 too cold",
+            "raisedWith": "custody sergeant", "raisedAt": (arrived + Duration::minutes(30)).to_rfc3339()
+        } }),
+    )
+    .await);
+    caught_up(&app).await;
+
+    let q = "query C($f: CustodyVisitFilter) { custodyVisits(filter: $f, first: 5) { totalCount edges { node { id visitId suite borough minutesOnSite accessDelayMinutes detaineesHeld status issues { issueId category status raisedWith } provenance { positions } } } } }";
+    let d = data(
+        &query(
+            &app,
+            q,
+            json!({ "f": { "borough": CAMDEN, "issueStatus": "OPEN" } }),
+        )
+        .await,
+    );
+    let list = &d["custodyVisits"];
+    assert_eq!(list["totalCount"], 1, "{d}");
+    let v = &list["edges"][0]["node"];
+    assert_eq!(v["id"], format!("CustodyVisit:{visit}"));
+    assert_eq!(v["suite"], "HOLBORN");
+    assert_eq!(v["minutesOnSite"], 90);
+    assert_eq!(v["accessDelayMinutes"], 15);
+    assert_eq!(v["status"], "LOGGED");
+    assert_eq!(v["issues"][0]["issueId"], issue.to_string());
+    assert_eq!(v["issues"][0]["category"], "welfare");
+    assert_eq!(v["issues"][0]["status"], "OPEN");
+    assert_eq!(v["provenance"]["positions"], json!([2, 3]));
+
+    for f in [
+        json!({ "borough": ISLINGTON }),
+        json!({ "issueStatus": "RESOLVED" }),
+        json!({ "status": "CLOSED" }),
+        json!({ "arrivedBefore": (arrived - Duration::days(1)).to_rfc3339() }),
+    ] {
+        let d = data(&query(&app, q, json!({ "f": f })).await);
+        assert_eq!(d["custodyVisits"]["totalCount"], 0, "{f}");
+    }
+    let n = data(
+        &query(
+            &app,
+            "query N($id: ID!) { node(id: $id) { ... on CustodyVisit { visitId } } }",
+            json!({ "id": format!("CustodyVisit:{visit}") }),
+        )
+        .await,
+    );
+    assert_eq!(n["node"]["visitId"], visit.to_string());
+}

@@ -16,11 +16,14 @@ use uuid::Uuid as RawUuid;
 
 use crate::errors::{ErrorCode, store_error};
 
+mod custody_visits;
 mod priorities;
 mod scorecard;
 mod subscription;
 use crate::pagination::{CursorKind, PageArgs, PageSize};
 use crate::schema::{ActorObject, Event, EventConnection, PageInfo, Uuid};
+use custody_visits::CustodyVisitObject;
+pub use custody_visits::CustodyVisitQuery;
 use priorities::PriorityObject;
 pub use priorities::PriorityQuery;
 use scorecard::ScorecardCache;
@@ -386,10 +389,11 @@ async fn events_at(
 pub enum Node {
     Complaint(ComplaintObject),
     Priority(PriorityObject),
+    CustodyVisit(CustodyVisitObject),
 }
 
 /// The types `node(id:)` knows, as they appear in global ids.
-const NODE_TYPES: &str = "Complaint, Priority";
+const NODE_TYPES: &str = "Complaint, Priority, CustodyVisit";
 
 /// The live record behind a global id, with the last position of its provenance (`None`
 /// when there is no such record). Unknown types and malformed keys are VALIDATION errors.
@@ -415,6 +419,16 @@ pub(crate) fn live_node(read: &ReadSide, id: &str) -> async_graphql::Result<Opti
                 (
                     Node::Priority(PriorityObject(p.clone())),
                     last(&p.provenance),
+                )
+            }))
+        }
+        "CustodyVisit" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            let m = read.models.custody_visits.read();
+            Ok(m.model.get(&uuid).map(|v| {
+                (
+                    Node::CustodyVisit(CustodyVisitObject(v.clone())),
+                    last(&v.provenance),
                 )
             }))
         }
