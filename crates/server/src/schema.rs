@@ -20,7 +20,8 @@ use crate::errors::{ErrorCode, ensure_code, store_error};
 use crate::mutations::{CommandContext, MutationRoot};
 use crate::pagination::{CursorKind, PageArgs};
 use crate::read::{
-    CustodyVisitQuery, PriorityQuery, ReadQuery, ReadSide, ReadSubscription, ScorecardQuery,
+    CustodyVisitQuery, PoliceComplaintCaseQuery, PriorityQuery, ReadQuery, ReadSide,
+    ReadSubscription, ScorecardQuery,
 };
 
 /// The schema served at `/graphql`.
@@ -351,6 +352,7 @@ pub struct QueryRoot(
     ScorecardQuery,
     PriorityQuery,
     CustodyVisitQuery,
+    PoliceComplaintCaseQuery,
 );
 
 /// Queries over the log itself.

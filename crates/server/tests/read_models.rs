@@ -486,3 +486,59 @@ async fn custody_visits_list_with_issues_and_filters() {
     );
     assert_eq!(n["node"]["visitId"], visit.to_string());
 }
+
+#[tokio::test]
+async fn police_complaint_cases_with_allegations() {
+    let t = TestStore::new();
+    let app = app_as_ada(t.arc());
+    let case = Uuid::now_v7();
+    data(&query(
+        &app,
+        "mutation N($input: NotePoliceComplaintCase!) { notePoliceComplaintCase(input: $input) { streamId } }",
+        json!({ "input": {
+            "caseId": case, "borough": CAMDEN, "reference": "CO/1234/26",
+            "receivedOn": "2026-01-05", "notedAt": "2026-01-10T10:00:00Z",
+            "summary": "Complaint about a stop in Camden Town"
+        } }),
+    )
+    .await);
+    let allegation = Uuid::now_v7();
+    let r = query(
+        &app,
+        "mutation A($id: UUID!, $input: AddPoliceComplaintAllegation!) { addPoliceComplaintAllegation(caseId: $id, input: $input) { streamId } }",
+        json!({ "id": case, "input": {
+            "allegationId": allegation, "category": "DISCRIMINATORY_BEHAVIOUR",
+            "description": "Stopped because of ethnicity", "officersInvolved": 2
+        } }),
+    )
+    .await;
+    data(&r);
+    caught_up(&app).await;
+
+    let q = "query P($f: PoliceComplaintCaseFilter) { policeComplaintCases(filter: $f) { totalCount edges { node { id caseId reference receivedOn status allegations { allegationId category officersInvolved outcome } provenance { positions } } } } }";
+    let d = data(&query(&app, q, json!({ "f": { "borough": CAMDEN, "status": "NOTED", "receivedFrom": "2026-01-01", "receivedBefore": "2026-02-01" } })).await);
+    let list = &d["policeComplaintCases"];
+    assert_eq!(list["totalCount"], 1, "{d}");
+    let c = &list["edges"][0]["node"];
+    assert_eq!(c["id"], format!("PoliceComplaintCase:{case}"));
+    assert_eq!(c["reference"], "CO/1234/26");
+    assert_eq!(c["receivedOn"], "2026-01-05");
+    assert_eq!(c["allegations"][0]["allegationId"], allegation.to_string());
+    assert_eq!(c["allegations"][0]["officersInvolved"], 2);
+    assert_eq!(c["allegations"][0]["outcome"], Value::Null);
+    assert_eq!(c["provenance"]["positions"], json!([1, 2]));
+    let d = data(&query(&app, q, json!({ "f": { "receivedBefore": "2026-01-05" } })).await);
+    assert_eq!(d["policeComplaintCases"]["totalCount"], 0);
+    let one = data(
+        &query(
+            &app,
+            "query O($id: UUID!) { policeComplaintCase(caseId: $id) { id } }",
+            json!({ "id": case }),
+        )
+        .await,
+    );
+    assert_eq!(
+        one["policeComplaintCase"]["id"],
+        format!("PoliceComplaintCase:{case}")
+    );
+}

@@ -17,6 +17,7 @@ use uuid::Uuid as RawUuid;
 use crate::errors::{ErrorCode, store_error};
 
 mod custody_visits;
+mod police_complaints;
 mod priorities;
 mod scorecard;
 mod subscription;
@@ -24,6 +25,8 @@ use crate::pagination::{CursorKind, PageArgs, PageSize};
 use crate::schema::{ActorObject, Event, EventConnection, PageInfo, Uuid};
 use custody_visits::CustodyVisitObject;
 pub use custody_visits::CustodyVisitQuery;
+use police_complaints::PoliceComplaintCaseObject;
+pub use police_complaints::PoliceComplaintCaseQuery;
 use priorities::PriorityObject;
 pub use priorities::PriorityQuery;
 use scorecard::ScorecardCache;
@@ -390,10 +393,11 @@ pub enum Node {
     Complaint(ComplaintObject),
     Priority(PriorityObject),
     CustodyVisit(CustodyVisitObject),
+    PoliceComplaintCase(PoliceComplaintCaseObject),
 }
 
 /// The types `node(id:)` knows, as they appear in global ids.
-const NODE_TYPES: &str = "Complaint, Priority, CustodyVisit";
+const NODE_TYPES: &str = "Complaint, Priority, CustodyVisit, PoliceComplaintCase";
 
 /// The live record behind a global id, with the last position of its provenance (`None`
 /// when there is no such record). Unknown types and malformed keys are VALIDATION errors.
@@ -429,6 +433,16 @@ pub(crate) fn live_node(read: &ReadSide, id: &str) -> async_graphql::Result<Opti
                 (
                     Node::CustodyVisit(CustodyVisitObject(v.clone())),
                     last(&v.provenance),
+                )
+            }))
+        }
+        "PoliceComplaintCase" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            let m = read.models.police_complaint_cases.read();
+            Ok(m.model.get(&uuid).map(|c| {
+                (
+                    Node::PoliceComplaintCase(PoliceComplaintCaseObject(c.clone())),
+                    last(&c.provenance),
                 )
             }))
         }
