@@ -8,9 +8,9 @@ use async_graphql::extensions::{
 };
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{
-    Context, InputValueError, InputValueResult, Json, MergedObject, Object, Scalar, ScalarType,
-    Schema, ServerError, ServerResult, SimpleObject, Subscription, ValidationResult, Value,
-    Variables,
+    Context, InputValueError, InputValueResult, Json, MergedObject, MergedSubscription, Object,
+    Scalar, ScalarType, Schema, ServerError, ServerResult, SimpleObject, Subscription,
+    ValidationResult, Value, Variables,
 };
 use chrono::{DateTime, Utc};
 use engage_log::{EventStore, RecordedEvent, StreamId};
@@ -19,7 +19,10 @@ use futures::stream::{BoxStream, Stream, StreamExt};
 use crate::errors::{ErrorCode, ensure_code, store_error};
 use crate::mutations::{CommandContext, MutationRoot};
 use crate::pagination::{CursorKind, PageArgs};
-use crate::read::{ReadQuery, ReadSide};
+use crate::read::{
+    CustodyVisitQuery, PoliceComplaintCaseQuery, PriorityQuery, ReadQuery, ReadSide,
+    ReadSubscription, ScorecardQuery,
+};
 
 /// The schema served at `/graphql`.
 pub type EngageSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
@@ -71,7 +74,7 @@ pub fn build_schema(
     Schema::build_with_ignore_name_conflicts(
         QueryRoot::default(),
         MutationRoot::default(),
-        SubscriptionRoot,
+        SubscriptionRoot::default(),
         SHARED_TYPE_NAMES,
     )
     .data(commands)
@@ -93,7 +96,7 @@ pub fn sdl() -> String {
     Schema::build_with_ignore_name_conflicts(
         QueryRoot::default(),
         MutationRoot::default(),
-        SubscriptionRoot,
+        SubscriptionRoot::default(),
         SHARED_TYPE_NAMES,
     )
     .finish()
@@ -343,7 +346,14 @@ pub(crate) fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity:
 /// The root query: the log ([`LogQuery`]) and the read models ([`ReadQuery`]).
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(LogQuery, ReadQuery);
+pub struct QueryRoot(
+    LogQuery,
+    ReadQuery,
+    ScorecardQuery,
+    PriorityQuery,
+    CustodyVisitQuery,
+    PoliceComplaintCaseQuery,
+);
 
 /// Queries over the log itself.
 #[derive(Default)]
@@ -490,10 +500,17 @@ impl LogQuery {
 // Subscription
 // ---------------------------------------------------------------------------------------
 
-pub struct SubscriptionRoot;
+/// The root subscription: the log ([`LogSubscription`]) and the read models
+/// ([`ReadSubscription`]).
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(LogSubscription, ReadSubscription);
 
-#[Subscription(name = "Subscription")]
-impl SubscriptionRoot {
+#[derive(Default)]
+pub struct LogSubscription;
+
+#[Subscription]
+impl LogSubscription {
     /// Events as the log records them. With `fromPosition`, the history from that position
     /// (inclusive; 1 = the beginning) comes first, then live events; without it, only events
     /// recorded after the subscription started. `eventType` keeps only events of that type;

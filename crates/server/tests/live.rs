@@ -146,6 +146,80 @@ async fn subscription_replays_history_then_delivers_live_events() {
     stop(server).await;
 }
 
+/// The next message for subscription `id`, skipping those of other operations.
+async fn next_for(ws: &mut Ws, id: &str) -> Value {
+    loop {
+        let m = next_json(ws).await;
+        if m["id"] == id {
+            return m;
+        }
+    }
+}
+
+#[tokio::test]
+async fn node_changed_sends_the_record_after_each_mutation() {
+    let t = TestStore::new();
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+    let complaint = uuid::Uuid::now_v7();
+    let sub = "subscription C($id: ID!) { nodeChanged(id: $id) { id ... on Complaint { status provenance { positions } } } }";
+    send(
+        &mut ws,
+        subscribe("n", sub, json!({ "id": format!("Complaint:{complaint}") })),
+    )
+    .await;
+
+    // Created after subscribing: sent once the read model has it.
+    let raise = "mutation R($input: RaiseVictimComplaint!) { raiseVictimComplaint(input: $input) { events { position } } }";
+    let received = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let input = json!({ "input": {
+        "complaintId": complaint, "borough": "E09000007", "receivedAt": received,
+        "category": "COMMUNICATION", "channel": "EMAIL", "summary": "No update",
+        "personal": { "dataSubjectId": uuid::Uuid::now_v7(), "fullName": "Jane Doe" } } });
+    send(&mut ws, subscribe("r", raise, input)).await;
+    let first = next_for(&mut ws, "n").await;
+    assert_eq!(first["type"], "next", "{first}");
+    let node = &first["payload"]["data"]["nodeChanged"];
+    assert_eq!(node["id"], format!("Complaint:{complaint}"));
+    assert_eq!(node["status"], "RAISED");
+    assert_eq!(node["provenance"]["positions"], json!([1]));
+
+    // An event for another record sends nothing; the next one for this record does.
+    let other = json!({ "input": {
+        "complaintId": uuid::Uuid::now_v7(), "borough": "E09000007", "receivedAt": received,
+        "category": "COMMUNICATION", "channel": "EMAIL", "summary": "Another",
+        "personal": { "dataSubjectId": uuid::Uuid::now_v7(), "fullName": "John Doe" } } });
+    send(&mut ws, subscribe("o", raise, other)).await;
+    let ack = "mutation A($id: UUID!, $at: DateTime!) { acknowledgeVictimComplaint(complaintId: $id, input: { acknowledgedAt: $at }) { events { position } } }";
+    send(
+        &mut ws,
+        subscribe(
+            "a",
+            ack,
+            json!({ "id": complaint, "at": chrono::Utc::now().to_rfc3339() }),
+        ),
+    )
+    .await;
+    let second = next_for(&mut ws, "n").await;
+    let node = &second["payload"]["data"]["nodeChanged"];
+    assert_eq!(node["status"], "ACKNOWLEDGED", "{second}");
+    assert_eq!(node["provenance"]["positions"], json!([1, 3]));
+
+    // An id of an unknown type is an error (a resolver error: `next` with `errors`), and
+    // the subscription completes.
+    send(&mut ws, subscribe("x", sub, json!({ "id": "Nothing:1" }))).await;
+    let error = next_for(&mut ws, "x").await;
+    assert_eq!(error["type"], "next", "{error}");
+    assert_eq!(
+        error["payload"]["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{error}"
+    );
+    assert_eq!(next_for(&mut ws, "x").await["type"], "complete");
+
+    drop(ws);
+    stop(server).await;
+}
+
 #[tokio::test]
 async fn a_mutation_over_websocket_is_recorded_as_the_servers_identity() {
     let t = TestStore::new();

@@ -15,8 +15,23 @@ use engage_projections::{
 use uuid::Uuid as RawUuid;
 
 use crate::errors::{ErrorCode, store_error};
+
+mod custody_visits;
+mod police_complaints;
+mod priorities;
+mod scorecard;
+mod subscription;
 use crate::pagination::{CursorKind, PageArgs, PageSize};
 use crate::schema::{ActorObject, Event, EventConnection, PageInfo, Uuid};
+use custody_visits::CustodyVisitObject;
+pub use custody_visits::CustodyVisitQuery;
+use police_complaints::PoliceComplaintCaseObject;
+pub use police_complaints::PoliceComplaintCaseQuery;
+use priorities::PriorityObject;
+pub use priorities::PriorityQuery;
+use scorecard::ScorecardCache;
+pub use scorecard::ScorecardQuery;
+pub use subscription::ReadSubscription;
 
 /// What the server reads from: the read models, the engine keeping them current, and a
 /// cache of as-of replays.
@@ -25,6 +40,8 @@ pub struct ReadSide {
     pub models: ReadModels,
     pub engine: Arc<Engine>,
     pub as_of: Arc<AsOfCache>,
+    /// The last few live scorecards, by arguments and applied position.
+    scorecards: Arc<ScorecardCache>,
 }
 
 impl ReadSide {
@@ -64,6 +81,7 @@ impl ReadSide {
             models,
             engine: Arc::new(engine),
             as_of: Arc::new(AsOfCache::new(16)),
+            scorecards: Arc::new(ScorecardCache::default()),
         }
     }
 
@@ -373,6 +391,65 @@ async fn events_at(
 #[graphql(field(name = "id", ty = "ID", desc = "Global id: `<Type>:<key>`."))]
 pub enum Node {
     Complaint(ComplaintObject),
+    Priority(PriorityObject),
+    CustodyVisit(CustodyVisitObject),
+    PoliceComplaintCase(PoliceComplaintCaseObject),
+}
+
+/// The types `node(id:)` knows, as they appear in global ids.
+const NODE_TYPES: &str = "Complaint, Priority, CustodyVisit, PoliceComplaintCase";
+
+/// The live record behind a global id, with the last position of its provenance (`None`
+/// when there is no such record). Unknown types and malformed keys are VALIDATION errors.
+pub(crate) fn live_node(read: &ReadSide, id: &str) -> async_graphql::Result<Option<(Node, u64)>> {
+    let (kind, key) = parse_global_id(id)?;
+    let last =
+        |p: &engage_projections::models::Provenance| p.positions.last().copied().unwrap_or(0);
+    match kind {
+        "Complaint" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            let m = read.models.complaints.read();
+            Ok(m.model.get(&uuid).map(|c| {
+                (
+                    Node::Complaint(ComplaintObject(c.clone())),
+                    last(&c.provenance),
+                )
+            }))
+        }
+        "Priority" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            let m = read.models.priorities.read();
+            Ok(m.model.get(&uuid).map(|p| {
+                (
+                    Node::Priority(PriorityObject(p.clone())),
+                    last(&p.provenance),
+                )
+            }))
+        }
+        "CustodyVisit" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            let m = read.models.custody_visits.read();
+            Ok(m.model.get(&uuid).map(|v| {
+                (
+                    Node::CustodyVisit(CustodyVisitObject(v.clone())),
+                    last(&v.provenance),
+                )
+            }))
+        }
+        "PoliceComplaintCase" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            let m = read.models.police_complaint_cases.read();
+            Ok(m.model.get(&uuid).map(|c| {
+                (
+                    Node::PoliceComplaintCase(PoliceComplaintCaseObject(c.clone())),
+                    last(&c.provenance),
+                )
+            }))
+        }
+        other => Err(ErrorCode::Validation.error(format!(
+            "`{other}` is not a type with global ids (known: {NODE_TYPES})"
+        ))),
+    }
 }
 
 /// Split a global id into its type and key.
@@ -792,26 +869,6 @@ impl ReadQuery {
 
     /// Any record with a global id (`<Type>:<key>`, from an `id` field), or null.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        let (kind, key) = parse_global_id(&id)?;
-        match kind {
-            "Complaint" => {
-                let uuid = parse_uuid_key(kind, key)?;
-                with_model::<Complaints, _>(
-                    ctx,
-                    |m| &m.complaints,
-                    None,
-                    |m| {
-                        Ok(m.model
-                            .get(&uuid)
-                            .cloned()
-                            .map(|c| Node::Complaint(ComplaintObject(c))))
-                    },
-                )
-                .await
-            }
-            other => Err(ErrorCode::Validation.error(format!(
-                "`{other}` is not a type with global ids (known: Complaint)"
-            ))),
-        }
+        Ok(live_node(read_side(ctx)?, &id)?.map(|(node, _)| node))
     }
 }
