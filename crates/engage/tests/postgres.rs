@@ -192,6 +192,64 @@ fn http(port: u16, request: &str) -> Option<String> {
     Some(out)
 }
 
+fn graphql_request(query: &str) -> String {
+    let body = serde_json::json!({ "query": query }).to_string();
+    format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// The JSON body of an HTTP response.
+fn json_body(response: &str) -> serde_json::Value {
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or(serde_json::Value::Null)
+}
+
+/// A victim's complaint raised, as the domain records it.
+fn complaint_raised(borough: &str) -> NewEvent {
+    use engage_domain::CatalogueEvent;
+    use engage_domain::victim_complaint::{
+        ComplaintCategory, ComplaintChannel, Event, VictimComplaintRaised,
+    };
+    Event::Raised(VictimComplaintRaised {
+        complaint_id: uuid::Uuid::now_v7(),
+        borough: engage_domain::BoroughCode::new(borough),
+        ward: None,
+        received_at: chrono::Utc::now(),
+        category: ComplaintCategory::Communication,
+        category_detail: None,
+        channel: ComplaintChannel::Email,
+        summary: "No update".into(),
+        personal: engage_domain::personal::ComplainantDetails {
+            data_subject_id: uuid::Uuid::now_v7(),
+            full_name: "A Person".into(),
+            email: None,
+            phone: None,
+            postal_address: None,
+        },
+    })
+    .to_new_event(chair(), chrono::Utc::now())
+    .expect("payload")
+}
+
+/// Ask `port` until `check` holds for the response, for up to 30 s.
+fn wait_for(port: u16, query: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
+    let started = Instant::now();
+    loop {
+        if let Some(r) = http(port, &graphql_request(query))
+            && check(&json_body(&r))
+        {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server on port {port}: {what} did not happen"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_serve_one_postgres_log() {
     let url = server_or_skip!();
@@ -216,12 +274,20 @@ async fn two_servers_serve_one_postgres_log() {
                 .expect("free port")
         })
         .collect();
-    // Unlike the embedded store, any number of processes may serve one PostgreSQL log.
+    // Unlike the embedded store, any number of processes may serve one PostgreSQL log; each
+    // keeps its own read models (and their snapshots in its own data directory).
+    let data_dirs: Vec<_> = ports
+        .iter()
+        .map(|_| tempfile::tempdir().expect("tmp"))
+        .collect();
     let mut children: Vec<_> = ports
         .iter()
-        .map(|port| {
+        .zip(&data_dirs)
+        .map(|(port, dir)| {
             Command::new(env!("CARGO_BIN_EXE_engage"))
                 .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+                .arg("--data-dir")
+                .arg(dir.path())
                 .env("ENGAGE_STORE", &pg)
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
@@ -229,27 +295,37 @@ async fn two_servers_serve_one_postgres_log() {
                 .expect("spawn engage serve")
         })
         .collect();
-    let body = r#"{"query":"{ head { position } }"}"#;
-    let request = format!(
-        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
     for port in &ports {
-        let started = Instant::now();
-        let response = loop {
-            if let Some(r) = http(*port, &request) {
-                break r;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "engage serve on PostgreSQL did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(
-            response.contains(r#"{"data":{"head":{"position":3}}}"#),
-            "{response}"
-        );
+        wait_for(*port, "{ head { position } }", "serving the head", |j| {
+            j["data"]["head"]["position"] == 3
+        });
+    }
+    // A complaint recorded through one server's store connection reaches both servers'
+    // read models, exactly once each: the audit trail holds every position once.
+    writer
+        .append(
+            &StreamId::new(format!("complaint-{}", uuid::Uuid::now_v7())),
+            ExpectedVersion::NoStream,
+            vec![complaint_raised("E09000007")],
+        )
+        .await
+        .expect("append");
+    let query = "{ projectionStatus { appliedPosition } auditTrail(first: 10) { totalCount edges { node { position } } } complaints(filter: {borough: \"E09000007\"}) { totalCount } }";
+    for port in &ports {
+        wait_for(*port, query, "applying the complaint", |j| {
+            j["data"]["projectionStatus"]["appliedPosition"] == 4
+        });
+        let r = http(*port, &graphql_request(query)).expect("response");
+        let j = json_body(&r);
+        assert_eq!(j["data"]["auditTrail"]["totalCount"], 4, "{r}");
+        let positions: Vec<u64> = j["data"]["auditTrail"]["edges"]
+            .as_array()
+            .expect("edges")
+            .iter()
+            .filter_map(|e| e["node"]["position"].as_u64())
+            .collect();
+        assert_eq!(positions, vec![1, 2, 3, 4], "{r}");
+        assert_eq!(j["data"]["complaints"]["totalCount"], 1, "{r}");
     }
     for child in &mut children {
         let _ = Command::new("kill")
@@ -265,6 +341,10 @@ async fn two_servers_serve_one_postgres_log() {
             stderr.contains("schema=") && !stderr.contains("password"),
             "{stderr}"
         );
+    }
+    // Each stored its own read models on the way out.
+    for dir in &data_dirs {
+        assert!(dir.path().join("projections.sqlite").exists());
     }
 }
 
