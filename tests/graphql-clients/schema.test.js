@@ -42,6 +42,8 @@ before(async () => {
     directiveIsRepeatable: true,
     schemaDescription: false,
     inputValueDeprecation: true,
+    // `@oneOf` inputs (the referral and escalation targets of mutations).
+    oneOf: true,
   });
   served = buildClientSchema(await introspect(full));
 });
