@@ -257,23 +257,31 @@ impl Engine {
 
     /// Store every model's snapshot, all in one transaction.
     pub async fn save_snapshots(&self, rebuilding: bool) -> Result<(), ProjectionError> {
-        let Some(snapshots) = &self.snapshots else {
-            return Ok(());
-        };
+        match self.spawn_save(rebuilding) {
+            None => Ok(()),
+            Some(task) => task.await.map_err(|e| ProjectionError::Codec {
+                model: "snapshot",
+                message: e.to_string(),
+            })?,
+        }
+    }
+
+    /// Encode and store every model's snapshot on a blocking thread, without waiting. Each
+    /// model is encoded under its own read lock (its state and checkpoint together), so the
+    /// engine keeps applying to the other models meanwhile. `None` without a snapshot store.
+    fn spawn_save(
+        &self,
+        rebuilding: bool,
+    ) -> Option<tokio::task::JoinHandle<Result<(), ProjectionError>>> {
+        let snapshots = Arc::clone(self.snapshots.as_ref()?);
         let slots = self.slots.clone();
-        let snapshots = Arc::clone(snapshots);
-        tokio::task::spawn_blocking(move || {
+        Some(tokio::task::spawn_blocking(move || {
             let encoded = slots
                 .iter()
                 .map(|s| s.encode())
                 .collect::<Result<Vec<_>, _>>()?;
             snapshots.save_all(&encoded, rebuilding)
-        })
-        .await
-        .map_err(|e| ProjectionError::Codec {
-            model: "snapshot",
-            message: e.to_string(),
-        })?
+        }))
     }
 
     /// Apply one decoded batch to every model (on a blocking thread: it takes write locks).
@@ -408,6 +416,9 @@ impl Engine {
             s.level_at = Some(Instant::now());
         });
         let mut last_snapshot = Instant::now();
+        // A periodic snapshot runs beside the live loop (one at a time) rather than in it,
+        // so storing hundreds of MiB does not stall live updates.
+        let mut saving: Option<tokio::task::JoinHandle<Result<(), ProjectionError>>> = None;
         let mut live = decoded(
             subscribe_all(Arc::clone(&self.store), self.applied() + 1)
                 .ready_chunks(self.config.batch)
@@ -417,8 +428,15 @@ impl Engine {
         while let Some(batch) = live.next().await {
             self.apply(batch?).await?;
             self.status.send_modify(|s| s.failure = None);
-            if last_snapshot.elapsed() >= self.config.snapshot_every {
-                self.save_snapshots(false).await?;
+            if let Some(task) = saving.take_if(|t| t.is_finished()) {
+                match task.await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => warn!(error = %e, "could not store projection snapshots"),
+                    Err(e) => warn!(error = %e, "the snapshot task ended abnormally"),
+                }
+            }
+            if saving.is_none() && last_snapshot.elapsed() >= self.config.snapshot_every {
+                saving = self.spawn_save(false);
                 last_snapshot = Instant::now();
             }
         }

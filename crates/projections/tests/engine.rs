@@ -535,3 +535,54 @@ async fn as_of_by_record_time_and_world_time_shows_a_late_correction() {
         Some(ComplaintStatus::Acknowledged)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_are_stored_periodically_while_following_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_in(dir.path());
+    let snapshots = Arc::new(SnapshotStore::open(&dir.path().join("projections.sqlite")).unwrap());
+    let models = ReadModels::new();
+    let mut engine = Engine::new(
+        Arc::clone(&store),
+        EngineConfig {
+            snapshot_every: Duration::from_millis(20),
+            ..EngineConfig::default()
+        },
+    )
+    .with_snapshots(Arc::clone(&snapshots));
+    models.register(&mut engine, None).unwrap();
+    let engine = Arc::new(engine);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let run = tokio::spawn(Arc::clone(&engine).run(async move {
+        let _ = rx.await;
+    }));
+    // Keep appending until a periodic snapshot (not the one on shutdown) holds some of it.
+    let mut stored = 0;
+    for _ in 0..200 {
+        let id = Uuid::now_v7();
+        record(
+            store.as_ref(),
+            "a",
+            id,
+            &[(raised(id, "E09000007", day(1)), day(1))],
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        stored = snapshots
+            .list()
+            .unwrap()
+            .iter()
+            .map(|i| i.checkpoint)
+            .min()
+            .unwrap_or(0);
+        if stored > 0 {
+            break;
+        }
+    }
+    assert!(stored > 0, "no snapshot was stored while the engine ran");
+    let info = snapshots.list().unwrap();
+    assert_eq!(info.len(), ReadModels::NAMES.len());
+    assert!(info.iter().all(|i| !i.rebuilding));
+    tx.send(()).unwrap();
+    run.await.unwrap();
+}
