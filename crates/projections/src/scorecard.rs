@@ -7,6 +7,7 @@
 //! model with the same borough and period, and from each record to its events
 //! (provenance). As-of scorecards come from as-of models.
 
+use crate::models::period::within;
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
@@ -106,10 +107,6 @@ pub struct Scorecard {
     /// Headline confidence ("the police do a good job") for the borough over time, ending
     /// with the last survey period that started before `to` (empty for London).
     pub confidence: Vec<TrendPoint>,
-}
-
-fn within(t: Timestamp, from: Timestamp, to: Timestamp) -> bool {
-    from <= t && t < to
 }
 
 fn median(mut values: Vec<i64>) -> Option<f64> {

@@ -8,6 +8,7 @@
 //! Detainees appear only by their data subject id and the position of the event that holds
 //! their custody record number: the number itself is personal data and stays in the log.
 
+use super::period::within;
 use std::collections::{BTreeMap, BTreeSet};
 
 use engage_domain::custody_visit::{
@@ -318,10 +319,6 @@ pub struct CustodyVisitingFigures {
     pub issues_escalated: usize,
     /// Issues resolved in the period (whenever they were raised).
     pub issues_resolved: usize,
-}
-
-fn within(t: Timestamp, from: Timestamp, to: Timestamp) -> bool {
-    from <= t && t < to
 }
 
 impl CustodyVisits {

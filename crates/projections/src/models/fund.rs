@@ -7,6 +7,7 @@
 //! amounts requested, approved and released, per borough and period and per round.
 //! `PreventionBidSubmitted` v1 (pounds) reaches this model already upcast to pence.
 
+use super::period::within;
 use std::collections::BTreeMap;
 
 use engage_domain::fund_round;
@@ -357,10 +358,6 @@ pub struct RoundFigures {
     pub bids_undecided: usize,
     /// The pot less everything approved (negative if over-committed).
     pub unallocated_pence: i64,
-}
-
-fn within(t: Timestamp, from: Timestamp, to: Timestamp) -> bool {
-    from <= t && t < to
 }
 
 impl PreventionFund {

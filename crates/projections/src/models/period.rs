@@ -3,8 +3,9 @@
 //! (months, quarters, financial years) never count a record twice.
 
 /// Whether `at` falls in `[from, to)`. Works for instants (`Timestamp`) and days
-/// (`NaiveDate`) alike; an empty or reversed period contains nothing.
-pub fn within<T: PartialOrd>(at: &T, from: &T, to: &T) -> bool {
+/// (`NaiveDate`) alike, by value or by reference; an empty or reversed period contains
+/// nothing.
+pub fn within<T: PartialOrd>(at: T, from: T, to: T) -> bool {
     from <= at && at < to
 }
 

@@ -6,6 +6,7 @@
 //! The complainant, when the board holds their details at all, appears only as a data
 //! subject id; the case's dates are calendar days, so its period helpers take days.
 
+use super::period::within;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -249,10 +250,6 @@ pub struct PoliceComplaintFigures {
     /// Cases closed in the period, and their mean days open.
     pub cases_closed: usize,
     pub mean_days_open: Option<f64>,
-}
-
-fn within(day: NaiveDate, from: NaiveDate, to: NaiveDate) -> bool {
-    from <= day && day < to
 }
 
 impl PoliceComplaintCases {

@@ -5,6 +5,7 @@
 //! the concern was closed. The helpers give the scorecard records reviewed and concerns
 //! raised and answered per borough and period.
 
+use super::period::within;
 use std::collections::{BTreeMap, BTreeSet};
 
 use engage_domain::common::Period;
@@ -327,10 +328,6 @@ pub struct StopSearchFigures {
     pub mean_days_to_respond: Option<f64>,
     /// Concerns closed in the period.
     pub concerns_closed: usize,
-}
-
-fn within(t: Timestamp, from: Timestamp, to: Timestamp) -> bool {
-    from <= t && t < to
 }
 
 impl StopSearchReviews {
