@@ -220,7 +220,27 @@ pub(crate) fn machine() -> String {
         .and_then(|kb| kb.parse::<u64>().ok())
         .map(|kb| format!("{:.0} GiB", kb as f64 / 1024.0 / 1024.0))
         .unwrap_or_else(|| "unknown memory".into());
-    format!("{cores} cores ({cpu}), {mem}")
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into());
+    format!("{cores} cores ({cpu}), {mem}, load average {load} at start")
+}
+
+/// CPU time (user + system) this process has used so far, in seconds. Unlike wall time it
+/// barely moves when other work shares the machine, so per-event CPU costs compare across
+/// runs on a busy machine.
+pub(crate) fn cpu_seconds() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage writes a `rusage` into the pointer it is given and reads nothing else.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    if rc != 0 {
+        return 0.0;
+    }
+    // SAFETY: getrusage returned 0, so it filled the struct (it was zeroed before anyway).
+    let u = unsafe { usage.assume_init() };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(u.ru_utime) + secs(u.ru_stime)
 }
 
 /// The store being measured and how to clean up after it.

@@ -77,7 +77,11 @@ pub async fn rebuild_bench(args: RebuildArgs) -> anyhow::Result<()> {
     println!("log: {head} events in {}", args.store.display());
     println!("machine: {}", crate::machine());
 
+    let cpu_us_per_event =
+        |cpu_before: f64| (crate::cpu_seconds() - cpu_before) * 1e6 / head as f64;
+
     // 1. Read only.
+    let cpu = crate::cpu_seconds();
     let started = Instant::now();
     let mut n = 0u64;
     let mut batches = read_all_ahead(Arc::clone(&store), 1, head, 4096, 4);
@@ -85,8 +89,10 @@ pub async fn rebuild_bench(args: RebuildArgs) -> anyhow::Result<()> {
         n += b?.len() as u64;
     }
     let read_rate = n as f64 / started.elapsed().as_secs_f64();
+    let read_cpu = cpu_us_per_event(cpu);
 
     // 2. Read and decode (parallel decoding, as the engine does).
+    let cpu = crate::cpu_seconds();
     let started = Instant::now();
     let mut n = 0u64;
     let mut decoded = read_all_ahead(Arc::clone(&store), 1, head, 4096, 4)
@@ -100,20 +106,24 @@ pub async fn rebuild_bench(args: RebuildArgs) -> anyhow::Result<()> {
         n += k?;
     }
     let decode_rate = n as f64 / started.elapsed().as_secs_f64();
+    let decode_cpu = cpu_us_per_event(cpu);
 
     // 3. Full rebuilds of every built-in read model.
     let (_, rss_before) = memory_mib();
     let mut rates = Vec::new();
+    let mut rebuild_cpu = Vec::new();
     let mut models_mib = 0.0;
     let mut snapshot_bytes = 0usize;
     for run in 0..args.runs.max(1) {
         let models = ReadModels::new();
         let mut engine = Engine::new(Arc::clone(&store), EngineConfig::default());
         models.register(&mut engine, None)?;
+        let cpu = crate::cpu_seconds();
         let started = Instant::now();
         engine.catch_up_to(head, |_| {}).await?;
         let secs = started.elapsed().as_secs_f64();
         rates.push(head as f64 / secs);
+        rebuild_cpu.push(cpu_us_per_event(cpu));
         println!(
             "  rebuild {}: {head} events in {secs:.2} s = {:.0} events/s",
             run + 1,
@@ -134,12 +144,16 @@ pub async fn rebuild_bench(args: RebuildArgs) -> anyhow::Result<()> {
     println!();
     println!("| measurement | result |");
     println!("| --- | --- |");
-    println!("| read-all (4 readers) | {read_rate:.0} events/s |");
-    println!("| read-all + decode/upcast (parallel) | {decode_rate:.0} events/s |");
+    println!("| read-all (4 readers) | {read_rate:.0} events/s ({read_cpu:.2} µs CPU per event) |");
     println!(
-        "| full rebuild of all {} built-in read models | {best:.0} events/s best, {median:.0} median of {} |",
+        "| read-all + decode/upcast (parallel) | {decode_rate:.0} events/s ({decode_cpu:.2} µs CPU per event) |"
+    );
+    rebuild_cpu.sort_by(|a, b| a.total_cmp(b));
+    println!(
+        "| full rebuild of all {} built-in read models | {best:.0} events/s best, {median:.0} median of {} ({:.2} µs CPU per event, least) |",
         ReadModels::NAMES.len(),
-        rates.len()
+        rates.len(),
+        rebuild_cpu.first().copied().unwrap_or(0.0)
     );
     println!(
         "| read-model memory after rebuild (RSS growth) | {models_mib:.0} MiB for {head} events ({:.0} bytes/event) |",
