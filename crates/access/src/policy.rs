@@ -171,7 +171,11 @@ fn describe_scope(who: &Principal) -> String {
         }
         ScopeKind::Wards => format!(
             "your token covers the wards {}",
-            who.wards().iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            who.wards()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         _ => String::new(),
     }
@@ -284,7 +288,12 @@ pub fn authorize_query(who: &Principal, class: QueryClass) -> Result<(), Denied>
 
 /// May `who` see one record of `class` at `target`? `published` says whether the record
 /// is published (only priorities have unpublished records the public cannot see).
-pub fn may_see_record(who: &Principal, class: QueryClass, target: &Target, published: bool) -> bool {
+pub fn may_see_record(
+    who: &Principal,
+    class: QueryClass,
+    target: &Target,
+    published: bool,
+) -> bool {
     if !class.roles().contains(&who.role()) {
         return false;
     }
@@ -325,7 +334,10 @@ mod tests {
         }
         for set in engage_domain::COMMANDS {
             for name in set.commands {
-                assert!(ruled.contains(name), "{name} has no rule in the policy table");
+                assert!(
+                    ruled.contains(name),
+                    "{name} has no rule in the policy table"
+                );
             }
         }
         // The privacy branch's erasure command is ruled here too.
@@ -334,18 +346,12 @@ mod tests {
 
     #[test]
     fn scope_limits_allowed_roles() {
-        let member = Principal::new(
-            "m",
-            Role::BoardMember,
-            "b",
-            ["E09000007".to_owned()],
-            [],
-        );
+        let member = Principal::new("m", Role::BoardMember, "b", ["E09000007".to_owned()], []);
         let camden = Target::new(Some("E09000007"), None);
         let hackney = Target::new(Some("E09000012"), None);
         assert!(authorize_command(&member, "AcknowledgeVictimComplaint", &camden).is_ok());
-        let denied = authorize_command(&member, "AcknowledgeVictimComplaint", &hackney)
-            .unwrap_err();
+        let denied =
+            authorize_command(&member, "AcknowledgeVictimComplaint", &hackney).unwrap_err();
         assert!(denied.0.contains("outside your scope"), "{denied}");
         let denied = authorize_command(&member, "OpenFundRound", &Target::default()).unwrap_err();
         assert!(denied.0.contains("may not give OpenFundRound"), "{denied}");
@@ -360,6 +366,10 @@ mod tests {
         assert!(may_see_personal_data(&auditor, &camden, true));
         let analyst = Principal::new("x", Role::MopacAnalyst, "mopac", [], []);
         assert!(!may_see_personal_data(&analyst, &camden, true));
-        assert!(!may_see_personal_data(&Principal::anonymous(), &camden, true));
+        assert!(!may_see_personal_data(
+            &Principal::anonymous(),
+            &camden,
+            true
+        ));
     }
 }

@@ -81,7 +81,9 @@ impl fmt::Display for Role {
 
 /// A role name that is not one of [`Role::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role `{0}`: expected one of public, board_member, board_chair, custody_visitor, ward_panel_member, mopac_officer, mopac_analyst, auditor, administrator")]
+#[error(
+    "unknown role `{0}`: expected one of public, board_member, board_chair, custody_visitor, ward_panel_member, mopac_officer, mopac_analyst, auditor, administrator"
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

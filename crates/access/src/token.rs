@@ -84,7 +84,10 @@ impl Claims {
             }
         }
         for ward in &self.wards {
-            if !(ward.len() == 9 && ward.starts_with("E05") && ward[3..].bytes().all(|b| b.is_ascii_digit())) {
+            if !(ward.len() == 9
+                && ward.starts_with("E05")
+                && ward[3..].bytes().all(|b| b.is_ascii_digit()))
+            {
                 return Err(TokenError::Claims(format!(
                     "`wards` names `{ward}`, which is not a ward GSS code (E05 and six digits)"
                 )));
@@ -266,15 +269,24 @@ impl Verifier {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = config.leeway_seconds.unwrap_or(DEFAULT_LEEWAY_SECONDS);
         validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // A configured issuer or audience must be present in the token, not just match
+        // when it happens to be there.
+        let mut required = vec!["exp", "sub"];
         match &config.issuer {
-            Some(iss) => validation.set_issuer(&[iss]),
+            Some(iss) => {
+                validation.set_issuer(&[iss]);
+                required.push("iss");
+            }
             None => validation.iss = None,
         }
         match &config.audience {
-            Some(aud) => validation.set_audience(&[aud]),
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
             None => validation.validate_aud = false,
         }
+        validation.set_required_spec_claims(&required);
         Ok(Self {
             secret,
             public_key,
@@ -419,11 +431,24 @@ mod tests {
         old.iat -= 7200;
         old.exp = now_seconds() - 3600;
         let token = issue(&old, SECRET).unwrap();
-        assert!(matches!(verifier().verify(&token), Err(TokenError::Expired)));
+        assert!(matches!(
+            verifier().verify(&token),
+            Err(TokenError::Expired)
+        ));
 
-        let forged = issue(&claims(Role::Administrator, &[]), b"another-secret-another-secret-xx").unwrap();
-        assert!(matches!(verifier().verify(&forged), Err(TokenError::BadSignature)));
-        assert!(matches!(verifier().verify("not.a.jwt"), Err(TokenError::Malformed)));
+        let forged = issue(
+            &claims(Role::Administrator, &[]),
+            b"another-secret-another-secret-xx",
+        )
+        .unwrap();
+        assert!(matches!(
+            verifier().verify(&forged),
+            Err(TokenError::BadSignature)
+        ));
+        assert!(matches!(
+            verifier().verify("not.a.jwt"),
+            Err(TokenError::Malformed)
+        ));
 
         let strict = Verifier::new(&VerifierConfig {
             secret: Some(SECRET.to_vec()),
@@ -469,11 +494,13 @@ mod tests {
     #[test]
     fn short_secrets_and_missing_keys_are_refused() {
         assert!(Verifier::new(&VerifierConfig::default()).is_err());
-        assert!(Verifier::new(&VerifierConfig {
-            secret: Some(b"short".to_vec()),
-            ..VerifierConfig::default()
-        })
-        .is_err());
+        assert!(
+            Verifier::new(&VerifierConfig {
+                secret: Some(b"short".to_vec()),
+                ..VerifierConfig::default()
+            })
+            .is_err()
+        );
     }
 
     #[test]
