@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use crate::reference_data::{custody_suite, ward};
 use crate::{
-    board, community_payback, custody_visit, fund_round, iag, lcp2, neighbourhood_watch,
-    partnership_board, performance, police_complaint_case, prevention_bid, priority,
-    stop_search_monitoring, victim_complaint, ward_panel,
+    access_log, board, community_payback, custody_visit, fund_round, iag, lcp2,
+    neighbourhood_watch, partnership_board, performance, police_complaint_case, prevention_bid,
+    priority, stop_search_monitoring, victim_complaint, ward_panel,
 };
 
 /// The JSON Schema keyword that marks an object holding personal data (UK GDPR) about one
@@ -140,22 +140,26 @@ pub const LEGACY: &[LegacyEntry] = &[
 ];
 
 macro_rules! domain_events {
-    ( $( $variant:ident => $module:ident ),+ $(,)? ) => {
+    (
+        $( $variant:ident => $module:ident ),+ $(,)?
+        ; records: $( $rvariant:ident => $rmodule:ident ),+ $(,)?
+    ) => {
         /// Any event of the engagement domain, grouped by the aggregate it belongs to.
         #[derive(Debug, Clone, PartialEq)]
         pub enum DomainEvent {
             $( $variant($module::Event), )+
+            $( $rvariant($rmodule::Event), )+
         }
 
         impl CatalogueEvent for DomainEvent {
             fn event_type(&self) -> &'static str {
-                match self { $( Self::$variant(e) => e.event_type(), )+ }
+                match self { $( Self::$variant(e) => e.event_type(), )+ $( Self::$rvariant(e) => e.event_type(), )+ }
             }
             fn schema_version(&self) -> u32 {
-                match self { $( Self::$variant(e) => e.schema_version(), )+ }
+                match self { $( Self::$variant(e) => e.schema_version(), )+ $( Self::$rvariant(e) => e.schema_version(), )+ }
             }
             fn payload(&self) -> Result<Payload, PayloadError> {
-                match self { $( Self::$variant(e) => e.payload(), )+ }
+                match self { $( Self::$variant(e) => e.payload(), )+ $( Self::$rvariant(e) => e.payload(), )+ }
             }
         }
 
@@ -169,12 +173,14 @@ macro_rules! domain_events {
         pub fn current_entries() -> Vec<CatalogueEntry> {
             let mut all = Vec::new();
             $( all.extend_from_slice($module::Event::CATALOGUE); )+
+            $( all.extend_from_slice($rmodule::Event::CATALOGUE); )+
             all
         }
 
         /// The current schema version of `event_type`.
         pub fn current_version(event_type: &str) -> Option<u32> {
             $( if let Some(v) = $module::Event::current_version(event_type) { return Some(v); } )+
+            $( if let Some(v) = $rmodule::Event::current_version(event_type) { return Some(v); } )+
             None
         }
 
@@ -182,6 +188,11 @@ macro_rules! domain_events {
             $(
                 if let Some(r) = $module::Event::decode_current(event_type, payload) {
                     return Some(r.map(DomainEvent::$variant));
+                }
+            )+
+            $(
+                if let Some(r) = $rmodule::Event::decode_current(event_type, payload) {
+                    return Some(r.map(DomainEvent::$rvariant));
                 }
             )+
             None
@@ -199,6 +210,24 @@ macro_rules! domain_events {
                 fn try_from(e: DomainEvent) -> Result<Self, DomainEvent> {
                     match e {
                         DomainEvent::$variant(inner) => Ok(inner),
+                        #[allow(unreachable_patterns)]
+                        other => Err(other),
+                    }
+                }
+            }
+        )+
+        $(
+            impl From<$rmodule::Event> for DomainEvent {
+                fn from(e: $rmodule::Event) -> Self {
+                    Self::$rvariant(e)
+                }
+            }
+
+            impl TryFrom<DomainEvent> for $rmodule::Event {
+                type Error = DomainEvent;
+                fn try_from(e: DomainEvent) -> Result<Self, DomainEvent> {
+                    match e {
+                        DomainEvent::$rvariant(inner) => Ok(inner),
                         #[allow(unreachable_patterns)]
                         other => Err(other),
                     }
@@ -226,6 +255,8 @@ domain_events! {
     NeighbourhoodWatch => neighbourhood_watch,
     Lcp2 => lcp2,
     PartnershipBoard => partnership_board,
+    ; records:
+    AccessLog => access_log,
 }
 
 /// Every catalogue entry, current and legacy, ordered by event type then version.
@@ -395,6 +426,7 @@ mod tests {
         all.extend(each(neighbourhood_watch::tests::samples()));
         all.extend(each(lcp2::tests::samples()));
         all.extend(each(partnership_board::tests::samples()));
+        all.extend(each(access_log::tests::samples()));
         all
     }
 

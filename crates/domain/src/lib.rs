@@ -21,6 +21,7 @@
 #[macro_use]
 mod macros;
 
+pub mod access_log;
 pub mod catalogue;
 pub mod common;
 pub mod context;

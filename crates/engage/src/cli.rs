@@ -77,6 +77,9 @@ pub enum Command {
     Rebuild(crate::rebuild::RebuildArgs),
     /// List the read models and how far each stored one is behind the log.
     Projections,
+    /// Print a signed bearer token (JWT) for a role and scope, for local use: send it as
+    /// `Authorization: Bearer <token>`. Signed with the secret `engage serve` uses.
+    Token(crate::access::TokenArgs),
 }
 
 #[derive(Debug, Args)]
@@ -94,16 +97,9 @@ pub struct ServeArgs {
     /// forgotten first (0 turns them off).
     #[arg(long, env = "ENGAGE_PERSISTED_QUERY_CACHE_BYTES", default_value_t = 4 * 1024 * 1024)]
     pub persisted_query_cache_bytes: usize,
-    /// The identity every request acts as, as ID:ROLE:ORGANISATION, recorded as the actor of
-    /// every event a mutation records. Access control is not enforced yet: anyone who can
-    /// reach the server acts as this identity.
-    #[arg(
-        long,
-        env = "ENGAGE_DEV_ACTOR",
-        default_value = "dev:administrator:local",
-        value_parser = engage_server::identity::parse_actor
-    )]
-    pub dev_actor: engage_log::Actor,
+    /// Bearer tokens, the development switch and rate limits (see docs/access.md).
+    #[command(flatten)]
+    pub access: crate::access::ServeAccessArgs,
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +172,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let location = StoreLocation::resolve(cli.global.store.as_deref(), &cli.global.data_dir)?;
     match cli.command {
         Command::Serve(args) => serve_cmd(&location, &cli.global.data_dir, args).await,
+        Command::Token(args) => crate::access::token_cmd(&cli.global.data_dir, args),
         Command::Verify(args) => verify_cmd(&location, args).await,
         Command::Export(args) => export_cmd(&location, args).await,
         Command::Import(ImportCommand::Log { file }) => import_log_cmd(&location, file).await,
@@ -209,15 +206,9 @@ async fn serve_cmd(
         graphiql: args.graphiql,
         max_body_bytes: args.max_body_bytes,
         persisted_query_cache_bytes: args.persisted_query_cache_bytes,
-        dev_actor: args.dev_actor.clone(),
+        access: crate::access::server_access(&args.access, data_dir)?,
         ..engage_server::ServerConfig::default()
     };
-    tracing::warn!(
-        actor.id = %args.dev_actor.id,
-        actor.role = %args.dev_actor.role,
-        actor.organisation = %args.dev_actor.organisation,
-        "access control is not enforced yet: every request acts as this development identity and mutations record it as the actor"
-    );
     eprintln!(
         "engage is serving {} events from {} on http://{}/graphql{}",
         head.position,

@@ -2,11 +2,12 @@
 //!
 //! `engage serve` runs the server on the embedded store (a data directory it creates);
 //! `verify`, `export` and `import` are the operator's tools for the event log; `seed` fills
-//! an empty store with a generated multi-year history.
+//! an empty store with a generated multi-year history; `token` prints a bearer token.
 //!
 //! Exit codes: 0 success; 1 an error (message on stderr); 2 bad usage;
 //! 3 `verify` found the log tampered with or damaged.
 
+mod access;
 mod cli;
 mod progress;
 mod rebuild;

@@ -289,6 +289,10 @@ async fn two_servers_serve_one_postgres_log() {
                 .arg("--data-dir")
                 .arg(dir.path())
                 .env("ENGAGE_STORE", &pg)
+                // No tokens here: the insecure development switch, and no anonymous limit
+                // for the polling below.
+                .env("ENGAGE_DEV_ACTOR", "ci:administrator:engage-tests")
+                .env("ENGAGE_RATE_LIMIT_ANONYMOUS", "0")
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .spawn()

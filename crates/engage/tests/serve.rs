@@ -190,9 +190,90 @@ fn serve_records_mutations_as_its_development_identity_and_says_so() {
         .expect("read stderr");
     assert!(status.success(), "exit {status:?}: {stderr}");
     assert!(
-        stderr.contains("access control is not enforced yet"),
+        stderr.contains("INSECURE development switch --dev-actor is on"),
         "{stderr}"
     );
+}
+
+#[test]
+fn engage_token_issues_a_token_that_engage_serve_accepts_and_records_as_the_actor() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data_dir = tmp.path().join("engage-data");
+    let out = Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args([
+            "token",
+            "--role",
+            "mopac_officer",
+            "--subject",
+            "officer-9",
+            "--organisation",
+            "mopac",
+            "--ttl",
+            "10m",
+        ])
+        .env("ENGAGE_DATA_DIR", &data_dir)
+        .output()
+        .expect("run engage token");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).expect("utf-8");
+    let token = token.trim();
+    assert_eq!(token.split('.').count(), 3, "{token}");
+
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_engage"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("ENGAGE_DATA_DIR", &data_dir)
+        .env_remove("ENGAGE_STORE")
+        .env_remove("ENGAGE_DEV_ACTOR")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn engage serve");
+    let started = Instant::now();
+    while http(
+        port,
+        "GET /livez HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .is_none()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "engage serve did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let post = |body: &str, auth: &str| {
+        let request = format!(
+            "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{auth}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        http(port, &request).expect("graphql response")
+    };
+    let mutation = r#"{"query":"mutation { joinLcp2(input: { groupId: \"0190f1f0-0000-7000-8000-000000000001\", name: \"Lambeth IAG\", kind: IAG, joinedOn: \"2016-01-01\" }) { streamId } }"}"#;
+    // Without a token: the public, which may not record anything.
+    let anonymous = post(mutation, "");
+    assert!(anonymous.contains("FORBIDDEN"), "{anonymous}");
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+    let recorded = post(mutation, &bearer);
+    assert!(recorded.contains(r#""streamId":"lcp2""#), "{recorded}");
+    let actor = post(
+        r#"{"query":"{ events(first: 1) { nodes { actor { id role organisation } } } }"}"#,
+        &bearer,
+    );
+    assert!(
+        actor.contains(r#"{"id":"officer-9","role":"mopac_officer","organisation":"mopac"}"#),
+        "{actor}"
+    );
+    let expired = post(mutation, "Authorization: Bearer a.b.c\r\n");
+    assert!(expired.starts_with("HTTP/1.1 401"), "{expired}");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
 }
 
 #[test]

@@ -29,8 +29,15 @@ pub enum ErrorCode {
     /// The stream is not at the version the mutation expected (`expectedVersion`), or kept
     /// changing: `extensions.expectedVersion` and `extensions.actualVersion` say how.
     Conflict,
-    /// The request has no identity to record as the actor.
+    /// The bearer token is missing where one is needed, malformed, forged, expired or not
+    /// meant for this server (HTTP 401 with `WWW-Authenticate: Bearer`).
     Unauthenticated,
+    /// The caller's role or scope does not allow this mutation or query (see
+    /// `docs/access.md`); nothing was recorded.
+    Forbidden,
+    /// Too many requests from this token (or, without one, this address): HTTP 429 with
+    /// `Retry-After`.
+    RateLimited,
     /// Something the request needs is not ready yet (reference data still catching up with
     /// the log at startup); retrying later can succeed.
     Unavailable,
@@ -63,6 +70,8 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::Conflict => "CONFLICT",
             Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::RateLimited => "RATE_LIMITED",
             Self::Unavailable => "UNAVAILABLE",
             Self::NotAcceptable => "NOT_ACCEPTABLE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",

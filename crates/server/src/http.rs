@@ -37,7 +37,7 @@ use serde::Serialize;
 
 use crate::AppState;
 use crate::errors::{ErrorCode, ensure_code};
-use crate::identity::identify;
+use crate::identity::{AuthError, identify};
 use crate::persisted::{PersistedQuery, PersistedQueryError};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -353,7 +353,12 @@ async fn execute(
             }
         },
     };
-    let mut request = async_graphql::Request::new(query).data(identify(&state.config, headers));
+    let identity = match identify(&state.config, headers) {
+        Ok(identity) => identity,
+        Err(e) => return unauthenticated(media, &e),
+    };
+    let label = operation_label(params.operation_name.as_deref(), &query);
+    let mut request = async_graphql::Request::new(query).data(identity.clone());
     if let Some(name) = params.operation_name.clone() {
         request = request.operation_name(name);
     }
@@ -410,6 +415,16 @@ async fn execute(
     for err in &mut response.errors {
         ensure_code(err, request_error);
     }
+    // Personal data is shown only once its viewing is recorded.
+    if let Err(e) = crate::access::record_views(state.store.as_ref(), &identity, &label).await {
+        tracing::error!(error = %e, "a view of personal data could not be recorded; the response is withheld");
+        return http_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            ErrorCode::Unavailable,
+            "the response holds personal data whose viewing could not be recorded in the audit trail, so it is withheld; retry later",
+        );
+    }
     if request_error {
         return errors_response(request_error_status, media, &response.errors);
     }
@@ -422,6 +437,51 @@ async fn execute(
             extensions: &response.extensions,
         },
     )
+}
+
+/// 401 for credentials that were refused, with `WWW-Authenticate: Bearer` (RFC 6750).
+fn unauthenticated(media: ResponseType, err: &AuthError) -> Response {
+    let message = err.to_string();
+    let kind = match err {
+        AuthError::NotBearer => "invalid_request",
+        _ => "invalid_token",
+    };
+    let mut response = http_error(
+        StatusCode::UNAUTHORIZED,
+        media,
+        ErrorCode::Unauthenticated,
+        &message,
+    );
+    let challenge = format!(
+        "Bearer realm=\"engage\", error=\"{kind}\", error_description=\"{}\"",
+        message.replace(['"', '\\'], "'")
+    );
+    let value = HeaderValue::from_str(&challenge)
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer realm=\"engage\""));
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, value);
+    response
+}
+
+/// How a request is named in the access log: its operation name, or the start of its text.
+fn operation_label(operation_name: Option<&str>, query: &str) -> String {
+    match operation_name {
+        Some(name) => name.to_owned(),
+        None => {
+            let words: Vec<&str> = query.split_whitespace().collect();
+            let mut text = words.join(" ");
+            if text.len() > 200 {
+                let mut end = 200;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                text.push('…');
+            }
+            text
+        }
+    }
 }
 
 /// `POST /graphql`.
@@ -510,8 +570,13 @@ async fn websocket(state: AppState, parts: &mut axum::http::request::Parts) -> R
         Err(rejection) => return rejection.into_response(),
     };
     let schema = state.schema.clone();
+    let identity = match identify(&state.config, &parts.headers) {
+        Ok(identity) => identity,
+        Err(e) => return unauthenticated(ResponseType::Json, &e),
+    };
     let mut data = async_graphql::Data::default();
-    data.insert(identify(&state.config, &parts.headers));
+    // Views of personal data cannot be recorded per request on a subscription: none is shown.
+    data.insert(identity.without_personal_data());
     let mut shutdown = state.shutdown.clone();
     let keepalive = state.config.websocket_keepalive;
     upgrade

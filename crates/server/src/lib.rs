@@ -39,6 +39,7 @@ use tokio::sync::watch;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub mod access;
 pub mod errors;
 pub mod http;
 pub mod identity;
@@ -46,6 +47,7 @@ mod metrics;
 pub mod mutations;
 pub mod pagination;
 pub mod persisted;
+pub mod ratelimit;
 pub mod read;
 pub mod reference;
 pub mod schema;
@@ -79,9 +81,8 @@ pub struct ServerConfig {
     /// Close a `graphql-transport-ws` connection whose client does not answer a keep-alive
     /// ping within this time (`None`: never).
     pub websocket_keepalive: Option<Duration>,
-    /// The actor every request is recorded as until access control exists (see
-    /// [`identity`]). Defaults to `dev:administrator:local`.
-    pub dev_actor: Actor,
+    /// Tokens, the development switch and rate limits (see [`AccessConfig`]).
+    pub access: AccessConfig,
     /// How long a mutation waits for reference data (wards, custody suites, fund rounds) to
     /// catch up with the log before answering `UNAVAILABLE` (only ever waited for while a
     /// long log is read at startup, or when the store is failing).
@@ -100,10 +101,24 @@ impl Default for ServerConfig {
             persisted_query_cache_bytes: 4 * 1024 * 1024,
             readiness_timeout: Duration::from_secs(2),
             websocket_keepalive: Some(Duration::from_secs(30)),
-            dev_actor: identity::default_dev_actor(),
+            access: AccessConfig::default(),
             reference_wait: Duration::from_secs(10),
         }
     }
+}
+
+/// Who may call the server and how often (see `docs/access.md`).
+#[derive(Debug, Clone, Default)]
+pub struct AccessConfig {
+    /// Verifies bearer tokens; without one, a request with a token is refused (401) and
+    /// every other request is the public.
+    pub verifier: Option<Arc<engage_access::Verifier>>,
+    /// INSECURE, for development only: requests without a token are recorded as this actor
+    /// with an administrator's permissions (`engage serve --dev-actor ID:ROLE:ORG`). Off
+    /// by default.
+    pub dev_actor: Option<Actor>,
+    /// Requests allowed per token and per anonymous client address.
+    pub rate_limits: ratelimit::RateLimits,
 }
 
 impl ServerConfig {
@@ -138,6 +153,7 @@ pub(crate) struct AppState {
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) metrics: metrics::Metrics,
     pub(crate) persisted_queries: Arc<persisted::PersistedQueries>,
+    pub(crate) rate_limiter: Arc<ratelimit::RateLimiter>,
     /// Turns true when the server is shutting down; WebSocket connections end then.
     pub(crate) shutdown: watch::Receiver<bool>,
 }
@@ -165,7 +181,7 @@ fn build_router(
     store: Arc<dyn EventStore>,
     read: ReadSide,
     shutdown: watch::Receiver<bool>,
-) -> (Router, metrics::Metrics) {
+) -> (Router, metrics::Metrics, Arc<ratelimit::RateLimiter>) {
     let commands = mutations::CommandContext {
         service: CommandService::new(Arc::clone(&store)),
         reference: Arc::new(reference::LogReference::follow(
@@ -184,18 +200,25 @@ fn build_router(
     let persisted_queries = Arc::new(persisted::PersistedQueries::new(
         config.persisted_query_cache_bytes,
     ));
+    let rate_limiter = Arc::new(ratelimit::RateLimiter::new(&config.access.rate_limits));
     let state = AppState {
         schema,
         store,
         read,
         persisted_queries,
+        rate_limiter: Arc::clone(&rate_limiter),
         config: Arc::new(config),
         metrics: metrics.clone(),
         shutdown,
     };
 
     let mut routes = Router::new()
-        .route("/graphql", get(http::graphql_get).post(http::graphql_post))
+        .route(
+            "/graphql",
+            get(http::graphql_get).post(http::graphql_post).layer(
+                axum::middleware::from_fn_with_state(state.clone(), ratelimit::limit),
+            ),
+        )
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render));
@@ -214,7 +237,7 @@ fn build_router(
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
         .with_state(state);
-    (app, metrics)
+    (app, metrics, rate_limiter)
 }
 
 /// Listen on `config.listen` and serve until `shutdown` completes; then stop accepting,
@@ -259,13 +282,14 @@ pub async fn serve_with(
         let _ = engine_stopping.await;
     });
     let (stop, stopping) = watch::channel(false);
-    let (app, metrics) = build_router(config, store, read, stopping.clone());
+    let (app, metrics, rate_limiter) = build_router(config, store, read, stopping.clone());
     // Scrapes drain latency samples into buckets; this keeps memory flat when nothing scrapes.
     let metrics_upkeep = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(10));
         loop {
             tick.tick().await;
             metrics.run_upkeep();
+            rate_limiter.upkeep();
         }
     });
 
@@ -273,6 +297,8 @@ pub async fn serve_with(
         tracing::info!(address = %local, "engage server listening");
     }
     let mut wait = stopping;
+    // Client addresses key the rate limits of anonymous requests.
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = wait.wait_for(|s| *s).await;
     });

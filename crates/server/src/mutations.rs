@@ -10,7 +10,9 @@
 //!
 //! Every mutation also takes `options: CommandOptions` and returns a [`CommandResult`]. The
 //! actor recorded on the events is the request's [`Identity`], never anything in the input.
-//! The work itself is `engage_commands::CommandService::execute`; refusals and conflicts
+//! Before anything is decided, the caller's role and scope are checked against the access
+//! policy (`crate::access::authorize_mutation`): a refusal is `FORBIDDEN` and records
+//! nothing. The work itself is `engage_commands::CommandService::execute`; refusals and conflicts
 //! become errors with `extensions.code` (see [`crate::errors::command_error`]).
 
 use std::sync::Arc;
@@ -157,9 +159,7 @@ where
     A::Command: Clone + Send,
     A::State: Send,
 {
-    let identity = ctx.data::<Identity>().map_err(|_| {
-        ErrorCode::Unauthenticated.error("the request has no identity to record as the actor")
-    })?;
+    let identity: &Identity = crate::access::identity(ctx)?;
     let shared = ctx.data::<CommandContext>().map_err(|_| {
         ErrorCode::Internal.error("the schema was built without its command service")
     })?;
@@ -171,6 +171,15 @@ where
         .as_of(head.position)
         .await
         .map_err(reference_error)?;
+    // Authorized against the caller's role and scope before anything is decided.
+    crate::access::authorize_mutation(
+        ctx,
+        name,
+        &stream,
+        shared.service.store().as_ref(),
+        &*lookups,
+    )
+    .await?;
     let executed = shared
         .service
         .execute::<A>(&stream, command, identity.actor(), &*lookups, options)

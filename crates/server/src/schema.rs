@@ -13,6 +13,7 @@ use async_graphql::{
     ValidationResult, Value, Variables,
 };
 use chrono::{DateTime, Utc};
+use engage_access::QueryClass;
 use engage_log::{EventStore, RecordedEvent, StreamId};
 use futures::stream::{BoxStream, Stream, StreamExt};
 
@@ -230,15 +231,19 @@ impl Event {
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
-    /// The event's body: a JSON object.
-    async fn payload(&self) -> async_graphql::Result<Json<serde_json::Value>> {
-        self.0.payload.to_value().map(Json).map_err(|e| {
+    /// The event's body: a JSON object. Personal data (`personal` objects) the caller may
+    /// not see is replaced by `{"data_subject_id": …, "redacted": true}`; personal data
+    /// shown is recorded in the log (`PersonalDataViewed`). See `docs/access.md`.
+    async fn payload(&self, ctx: &Context<'_>) -> async_graphql::Result<Json<serde_json::Value>> {
+        let mut payload = self.0.payload.to_value().map_err(|e| {
             tracing::error!(position = self.0.position, error = %e, "stored payload is not JSON");
             ErrorCode::Internal.error(format!(
                 "the payload of the event at position {} cannot be read",
                 self.0.position
             ))
-        })
+        })?;
+        crate::access::shown_payload(ctx, &self.0, &mut payload);
+        Ok(Json(payload))
     }
     /// Chain hash of this event (hex SHA-256 over its envelope and the previous hash).
     async fn hash(&self) -> String {
@@ -381,6 +386,7 @@ impl LogQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
+        crate::access::require_query(ctx, QueryClass::Log)?;
         let shared = shared(ctx)?;
         let args = PageArgs {
             first,
@@ -426,6 +432,7 @@ impl LogQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
+        crate::access::require_query(ctx, QueryClass::Log)?;
         let shared = shared(ctx)?;
         let args = PageArgs {
             first,
@@ -461,6 +468,7 @@ impl LogQuery {
 
     /// The event with this id, or null if the log has none.
     async fn event(&self, ctx: &Context<'_>, id: Uuid) -> async_graphql::Result<Option<Event>> {
+        crate::access::require_query(ctx, QueryClass::Log)?;
         let found = shared(ctx)?
             .store
             .event_by_id(id.0)
@@ -475,6 +483,7 @@ impl LogQuery {
         ctx: &Context<'_>,
         id: String,
     ) -> async_graphql::Result<Option<StreamMetadata>> {
+        crate::access::require_query(ctx, QueryClass::Log)?;
         let found = shared(ctx)?
             .store
             .stream_metadata(&StreamId::new(id))
@@ -522,6 +531,7 @@ impl LogSubscription {
         event_type: Option<String>,
         stream_prefix: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Event>> + use<>> {
+        crate::access::require_query(ctx, QueryClass::Log)?;
         let shared = shared(ctx)?;
         let store = Arc::clone(&shared.store);
         let from = match from_position {

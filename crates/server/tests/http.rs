@@ -250,7 +250,7 @@ async fn bodies_over_the_limit_are_413() {
     let t = TestStore::new();
     let config = ServerConfig {
         max_body_bytes: 1024,
-        ..ServerConfig::default()
+        ..dev_config()
     };
     let app = engage_server::router(config, t.arc());
     let padding = " ".repeat(2000);
@@ -452,7 +452,7 @@ async fn page_size_is_capped_with_a_clear_error() {
     append(&t.store, "board-a", "BoardCreated", 2).await;
     let config = ServerConfig {
         max_page_size: 10,
-        ..ServerConfig::default()
+        ..dev_config()
     };
     let app = engage_server::router(config, t.arc());
 
@@ -753,7 +753,7 @@ async fn graphiql_is_served_only_when_enabled() {
 
     let config = ServerConfig {
         graphiql: true,
-        ..ServerConfig::default()
+        ..dev_config()
     };
     let on = engage_server::router(config, t.arc());
     let r = get(&on, "/graphiql", &[]).await;

@@ -30,7 +30,7 @@ struct Running {
 }
 
 async fn start(store: Arc<dyn EventStore>) -> Running {
-    start_with(store, ServerConfig::default()).await
+    start_with(store, dev_config()).await
 }
 
 async fn start_with(store: Arc<dyn EventStore>, config: ServerConfig) -> Running {
@@ -236,7 +236,10 @@ async fn a_mutation_over_websocket_is_recorded_as_the_servers_identity() {
         json!({ "streamId": "lcp2", "events": [{ "position": 1 }] })
     );
     let recorded = t.store.read_all(1, 1).await.expect("read");
-    assert_eq!(recorded[0].actor, ServerConfig::default().dev_actor);
+    assert_eq!(
+        Some(recorded[0].actor.clone()),
+        dev_config().access.dev_actor
+    );
     drop(ws);
     stop(server).await;
 }
@@ -366,7 +369,7 @@ async fn serve_reports_a_busy_address() {
     let t = TestStore::new();
     let config = ServerConfig {
         listen: addr,
-        ..ServerConfig::default()
+        ..dev_config()
     };
     let err = engage_server::serve(config, t.arc(), std::future::pending())
         .await
@@ -450,7 +453,7 @@ async fn quiet_subscriptions_are_kept_alive_by_server_pings() {
     let t = TestStore::new();
     let config = ServerConfig {
         websocket_keepalive: Some(Duration::from_millis(600)),
-        ..ServerConfig::default()
+        ..dev_config()
     };
     let server = start_with(t.arc(), config).await;
     let mut ws = connect(server.addr).await;

@@ -25,7 +25,10 @@ fn dev_actor() -> Actor {
 
 fn app_as_ada(store: Arc<dyn EventStore>) -> Router {
     let config = ServerConfig {
-        dev_actor: dev_actor(),
+        access: engage_server::AccessConfig {
+            dev_actor: Some(dev_actor()),
+            ..engage_server::AccessConfig::default()
+        },
         ..ServerConfig::default()
     };
     engage_server::router(config, store)

@@ -183,7 +183,7 @@ async fn the_cache_is_bounded_and_can_be_turned_off() {
     // Room for about two small queries: the oldest is forgotten when a third arrives.
     let config = ServerConfig {
         persisted_query_cache_bytes: 2 * (100 + 96),
-        ..ServerConfig::default()
+        ..dev_config()
     };
     let app = engage_server::router(config, t.arc());
     let query = |i: usize| format!("{{ q{i}: head {{ position }} }}{}", " ".repeat(75));
@@ -213,7 +213,7 @@ async fn the_cache_is_bounded_and_can_be_turned_off() {
 
     let off = ServerConfig {
         persisted_query_cache_bytes: 0,
-        ..ServerConfig::default()
+        ..dev_config()
     };
     let app = engage_server::router(off, t.arc());
     let hash = sha256_hex(QUERY);

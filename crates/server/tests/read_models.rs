@@ -19,7 +19,10 @@ const ISLINGTON: &str = "E09000019";
 
 fn app_as_ada(store: Arc<dyn EventStore>) -> Router {
     let config = ServerConfig {
-        dev_actor: Actor::new("ada", "secretary", "board-camden"),
+        access: engage_server::AccessConfig {
+            dev_actor: Some(Actor::new("ada", "secretary", "board-camden")),
+            ..engage_server::AccessConfig::default()
+        },
         ..ServerConfig::default()
     };
     engage_server::router(config, store)

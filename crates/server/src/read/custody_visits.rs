@@ -182,6 +182,17 @@ impl From<&VisitIssue> for IssueObject {
 /// One independent custody visit.
 pub struct CustodyVisitObject(pub(crate) CustodyVisit);
 
+/// Whether the caller may see the visit `v` (custody visitors: their boroughs).
+pub(crate) fn visible(who: &crate::identity::Identity, v: &CustodyVisit) -> bool {
+    crate::access::may_see_as(
+        who,
+        engage_access::QueryClass::CustodyVisits,
+        Some(v.borough.as_str()),
+        None,
+        false,
+    )
+}
+
 #[Object(name = "CustodyVisit")]
 impl CustodyVisitObject {
     /// Global id (`CustodyVisit:<uuid>`).
@@ -318,6 +329,7 @@ impl CustodyVisitQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<CustodyVisitConnection> {
+        crate::access::require_query(ctx, engage_access::QueryClass::CustodyVisits)?;
         let filter = filter.unwrap_or_default();
         let order = order.unwrap_or_default();
         let max = max_page_size(ctx);
@@ -330,7 +342,10 @@ impl CustodyVisitQuery {
                     .model
                     .by_id
                     .values()
-                    .filter(|v| matches(v, &filter))
+                    .filter(|v| {
+                        matches(v, &filter)
+                            && crate::access::identity(ctx).is_ok_and(|who| visible(who, v))
+                    })
                     .map(|v| (time_key(v.arrived_at, &v.visit_id, order), v))
                     .collect();
                 all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -369,11 +384,18 @@ impl CustodyVisitQuery {
         visit_id: Uuid,
         as_of: Option<AsOfInput>,
     ) -> async_graphql::Result<Option<CustodyVisitObject>> {
+        crate::access::require_query(ctx, engage_access::QueryClass::CustodyVisits)?;
         with_model::<CustodyVisits, _>(
             ctx,
             |m| &m.custody_visits,
             as_of,
-            |m| Ok(m.model.get(&visit_id.0).cloned().map(CustodyVisitObject)),
+            |m| {
+                Ok(m.model
+                    .get(&visit_id.0)
+                    .filter(|v| crate::access::identity(ctx).is_ok_and(|who| visible(who, v)))
+                    .cloned()
+                    .map(CustodyVisitObject))
+            },
         )
         .await
     }

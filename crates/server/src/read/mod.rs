@@ -511,6 +511,27 @@ pub struct ComplaintReferralObject {
 /// complainant's personal details are not part of the read model.
 pub struct ComplaintObject(Complaint);
 
+/// Whether the caller may see the complaint `c` (board roles: their boroughs).
+fn complaint_visible(who: &crate::identity::Identity, c: &Complaint) -> bool {
+    crate::access::may_see_as(
+        who,
+        engage_access::QueryClass::Complaints,
+        Some(c.borough.as_str()),
+        c.ward.as_ref().map(|w| w.as_str()),
+        false,
+    )
+}
+
+/// Whether the caller may see `node` (the rule of its type's query class).
+pub(crate) fn node_visible(who: &crate::identity::Identity, node: &Node) -> bool {
+    match node {
+        Node::Complaint(c) => complaint_visible(who, &c.0),
+        Node::Priority(p) => priorities::visible(who, &p.0),
+        Node::CustodyVisit(v) => custody_visits::visible(who, &v.0),
+        Node::PoliceComplaintCase(c) => police_complaints::visible(who, &c.0),
+    }
+}
+
 #[Object(name = "Complaint")]
 impl ComplaintObject {
     /// Global id (`Complaint:<uuid>`).
@@ -752,6 +773,7 @@ impl ReadQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<EventConnection> {
+        crate::access::require_query(ctx, engage_access::QueryClass::Log)?;
         let read = read_side(ctx)?;
         let args = PageArgs {
             first,
@@ -807,6 +829,7 @@ impl ReadQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<ComplaintConnection> {
+        crate::access::require_query(ctx, engage_access::QueryClass::Complaints)?;
         let filter = filter.unwrap_or_default();
         let order = order.unwrap_or_default();
         let max = max_page_size(ctx);
@@ -819,7 +842,11 @@ impl ReadQuery {
                     .model
                     .by_id
                     .values()
-                    .filter(|c| complaint_matches(c, &filter))
+                    .filter(|c| {
+                        complaint_matches(c, &filter)
+                            && crate::access::identity(ctx)
+                                .is_ok_and(|who| complaint_visible(who, c))
+                    })
                     .map(|c| (time_key(c.received_at, &c.complaint_id, order), c))
                     .collect();
                 all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -858,17 +885,28 @@ impl ReadQuery {
         complaint_id: Uuid,
         as_of: Option<AsOfInput>,
     ) -> async_graphql::Result<Option<ComplaintObject>> {
+        crate::access::require_query(ctx, engage_access::QueryClass::Complaints)?;
         with_model::<Complaints, _>(
             ctx,
             |m| &m.complaints,
             as_of,
-            |m| Ok(m.model.get(&complaint_id.0).cloned().map(ComplaintObject)),
+            |m| {
+                Ok(m.model
+                    .get(&complaint_id.0)
+                    .filter(|c| {
+                        crate::access::identity(ctx).is_ok_and(|who| complaint_visible(who, c))
+                    })
+                    .cloned()
+                    .map(ComplaintObject))
+            },
         )
         .await
     }
 
     /// Any record with a global id (`<Type>:<key>`, from an `id` field), or null.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
-        Ok(live_node(read_side(ctx)?, &id)?.map(|(node, _)| node))
+        Ok(live_node(read_side(ctx)?, &id)?
+            .map(|(node, _)| node)
+            .filter(|node| crate::access::identity(ctx).is_ok_and(|who| node_visible(who, node))))
     }
 }

@@ -80,6 +80,17 @@ pub struct LearningObject {
 /// their data subject id.
 pub struct PoliceComplaintCaseObject(pub(crate) PoliceComplaintCase);
 
+/// Whether the caller may see the case `c` (board roles: their boroughs).
+pub(crate) fn visible(who: &crate::identity::Identity, c: &PoliceComplaintCase) -> bool {
+    crate::access::may_see_as(
+        who,
+        engage_access::QueryClass::PoliceComplaintCases,
+        Some(c.borough.as_str()),
+        None,
+        false,
+    )
+}
+
 #[Object(name = "PoliceComplaintCase")]
 impl PoliceComplaintCaseObject {
     /// Global id (`PoliceComplaintCase:<uuid>`).
@@ -232,6 +243,7 @@ impl PoliceComplaintCaseQuery {
         last: Option<i32>,
         before: Option<String>,
     ) -> async_graphql::Result<PoliceComplaintCaseConnection> {
+        crate::access::require_query(ctx, engage_access::QueryClass::PoliceComplaintCases)?;
         let filter = filter.unwrap_or_default();
         let order = order.unwrap_or_default();
         let max = max_page_size(ctx);
@@ -244,7 +256,10 @@ impl PoliceComplaintCaseQuery {
                     .model
                     .by_id
                     .values()
-                    .filter(|c| matches(c, &filter))
+                    .filter(|c| {
+                        matches(c, &filter)
+                            && crate::access::identity(ctx).is_ok_and(|who| visible(who, c))
+                    })
                     .map(|c| {
                         let day = c.received_on.and_time(NaiveTime::MIN).and_utc();
                         (time_key(day, &c.case_id, order), c)
@@ -286,6 +301,7 @@ impl PoliceComplaintCaseQuery {
         case_id: Uuid,
         as_of: Option<AsOfInput>,
     ) -> async_graphql::Result<Option<PoliceComplaintCaseObject>> {
+        crate::access::require_query(ctx, engage_access::QueryClass::PoliceComplaintCases)?;
         with_model::<PoliceComplaintCases, _>(
             ctx,
             |m| &m.police_complaint_cases,
@@ -293,6 +309,7 @@ impl PoliceComplaintCaseQuery {
             |m| {
                 Ok(m.model
                     .get(&case_id.0)
+                    .filter(|c| crate::access::identity(ctx).is_ok_and(|who| visible(who, c)))
                     .cloned()
                     .map(PoliceComplaintCaseObject))
             },

@@ -132,6 +132,18 @@ impl From<&TimelineEntry> for TimelineEntryObject {
 /// A borough-wide or ward policing priority.
 pub struct PriorityObject(pub(crate) Priority);
 
+/// Whether the caller may see `p`: published (set or closed) priorities are public;
+/// proposals only in the caller's scope (see `docs/access.md`).
+pub(crate) fn visible(who: &crate::identity::Identity, p: &Priority) -> bool {
+    crate::access::may_see_as(
+        who,
+        engage_access::QueryClass::Priorities,
+        Some(p.borough.as_str()),
+        p.ward.as_ref().map(|w| w.as_str()),
+        p.status != PriorityStatus::Proposed,
+    )
+}
+
 #[Object(name = "Priority")]
 impl PriorityObject {
     /// Global id (`Priority:<uuid>`).
@@ -310,7 +322,10 @@ impl PriorityQuery {
                     .model
                     .by_id
                     .values()
-                    .filter(|p| matches(p, &filter))
+                    .filter(|p| {
+                        matches(p, &filter)
+                            && crate::access::identity(ctx).is_ok_and(|who| visible(who, p))
+                    })
                     .map(|p| (time_key(p.proposed_at, &p.priority_id, order), p))
                     .collect();
                 all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -353,7 +368,13 @@ impl PriorityQuery {
             ctx,
             |m| &m.priorities,
             as_of,
-            |m| Ok(m.model.get(&priority_id.0).cloned().map(PriorityObject)),
+            |m| {
+                Ok(m.model
+                    .get(&priority_id.0)
+                    .filter(|p| crate::access::identity(ctx).is_ok_and(|who| visible(who, p)))
+                    .cloned()
+                    .map(PriorityObject))
+            },
         )
         .await
     }

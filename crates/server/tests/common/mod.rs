@@ -71,8 +71,21 @@ pub async fn append(
     ids
 }
 
+/// The server's defaults with the insecure development switch on: requests without a
+/// token act as `dev:administrator:local` with an administrator's permissions (the access
+/// tests in `access.rs` use real tokens instead).
+pub fn dev_config() -> ServerConfig {
+    ServerConfig {
+        access: engage_server::AccessConfig {
+            dev_actor: Some(engage_server::identity::default_dev_actor()),
+            ..engage_server::AccessConfig::default()
+        },
+        ..ServerConfig::default()
+    }
+}
+
 pub fn app(store: Arc<dyn EventStore>) -> Router {
-    engage_server::router(ServerConfig::default(), store)
+    engage_server::router(dev_config(), store)
 }
 
 pub struct Reply {
