@@ -3,6 +3,8 @@
 //! - `tests/conformance_sqlite.rs`: the backend conformance suite against the embedded store.
 //! - `tests/conformance_postgres.rs`: the same suite against PostgreSQL, plus what only a
 //!   server backend can show (two processes on one log, readers during in-flight appends).
+//! - `tests/conformance_kurrentdb.rs`: the same suite against a KurrentDB server named by
+//!   `KURRENTDB_URL` (skipped with a notice when it is not set).
 //! - `tests/crash.rs`: kill -9 of a real appending process; every acknowledged append survives.
 //! - `tests/tamper.rs`: editing the store file through SQL is caught by verify at that position.
 //!
@@ -12,6 +14,7 @@
 use std::sync::Arc;
 
 use engage_conformance::{StoreFactory, TestStore};
+use engage_store_kurrentdb::{KurrentConfig, KurrentStore};
 use engage_store_postgres::{PostgresConfig, PostgresStore};
 use engage_store_sqlite::SqliteStore;
 
@@ -137,5 +140,52 @@ impl StoreFactory for PostgresFactory {
 
     fn skip_reason(&self) -> Option<String> {
         postgres_test_url().err()
+    }
+}
+
+/// The variable naming the KurrentDB server the KurrentDB tests use, e.g.
+/// `kurrentdb://admin:changeit@localhost:2113?tls=false` (each test appends to a log stream
+/// of its own; KurrentDB streams cannot be dropped cheaply, so they are left behind).
+pub const KURRENTDB_URL_VAR: &str = "KURRENTDB_URL";
+
+/// The KurrentDB server's URL, or `None` (with the reason) when its tests are skipped. No
+/// KurrentDB server is started by the project's scripts, so a missing one is a skip, also
+/// in CI: see docs/kurrentdb.md for starting one.
+pub fn kurrentdb_test_url() -> Result<String, String> {
+    match std::env::var(KURRENTDB_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Ok(url),
+        _ => Err(format!(
+            "{KURRENTDB_URL_VAR} is not set, so the KurrentDB tests cannot run; start a server \
+             (docs/kurrentdb.md) and set e.g. {KURRENTDB_URL_VAR}=kurrentdb://admin:changeit@localhost:2113?tls=false"
+        )),
+    }
+}
+
+/// A log stream of its own on the test server.
+pub fn kurrentdb_test_config(url: &str) -> KurrentConfig {
+    let base = KurrentConfig::from_url(url).unwrap_or_else(|e| panic!("{KURRENTDB_URL_VAR}: {e}"));
+    base.with_log_stream(&format!("engage-test-{}", uuid::Uuid::now_v7().simple()))
+        .unwrap_or_else(|e| panic!("log stream: {e}"))
+}
+
+/// Fresh KurrentDB stores, each on a new log stream of the server named by `KURRENTDB_URL`.
+pub struct KurrentFactory;
+
+#[async_trait::async_trait]
+impl StoreFactory for KurrentFactory {
+    async fn fresh(&self) -> TestStore {
+        let url = kurrentdb_test_url().unwrap_or_else(|reason| panic!("{reason}"));
+        let config = kurrentdb_test_config(&url);
+        let store = KurrentStore::open(&config)
+            .await
+            .unwrap_or_else(|e| panic!("open KurrentDB store: {e}"));
+        TestStore {
+            store: Arc::new(store),
+            guard: Box::new(()),
+        }
+    }
+
+    fn skip_reason(&self) -> Option<String> {
+        kurrentdb_test_url().err()
     }
 }

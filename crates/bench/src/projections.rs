@@ -1,7 +1,7 @@
 //! Benchmarks of the projection engine:
 //!
-//! - `rebuild STORE`: over an existing log (e.g. one made by `engage seed --events 1000000`),
-//!   how fast the log is read, read and decoded, and folded into every built-in read model
+//! - `rebuild STORE`: over an existing log (an SQLite file, e.g. one made by
+//!   `engage seed --events 1000000`, or a `postgres://` URL the log was imported into), how fast the log is read, read and decoded, and folded into every built-in read model
 //!   (a full rebuild), and how much memory the read models take.
 //! - `lag`: live lag under sustained appends — for each acknowledged append, the time until
 //!   every read model has applied it — with the engine following a real, durable store.
@@ -21,6 +21,7 @@ use engage_domain::{BoroughCode, CatalogueEvent};
 use engage_log::{Actor, EventStore, ExpectedVersion, read_all_ahead};
 use engage_projections::event::decode_batch;
 use engage_projections::{Engine, EngineConfig, ReadModels};
+use engage_store_postgres::{PostgresConfig, PostgresStore};
 use engage_store_sqlite::{SqliteOptions, SqliteStore};
 use futures::StreamExt;
 use hdrhistogram::Histogram;
@@ -29,8 +30,9 @@ use uuid::Uuid;
 
 #[derive(Parser)]
 pub struct RebuildArgs {
-    /// The store file (events.sqlite) to rebuild from; opened read-only.
-    pub store: PathBuf,
+    /// The log to rebuild from, opened read-only: a store file (`events.sqlite`, or
+    /// `sqlite:PATH`) or a PostgreSQL URL (`postgres://USER@HOST:PORT/DB?schema=NAME`).
+    pub store: String,
     /// Times to repeat the full rebuild (the best and the median are reported).
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
@@ -67,14 +69,28 @@ fn memory_mib() -> (f64, f64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
+/// Open the log named by `store` read-only: a PostgreSQL URL or an SQLite file. Returns
+/// the store and how to name it (never with a password).
+async fn open_log_read_only(store: &str) -> anyhow::Result<(Arc<dyn EventStore>, String)> {
+    let store = store.trim();
+    if store.starts_with("postgres://") || store.starts_with("postgresql://") {
+        let config = PostgresConfig::from_url(store)?;
+        let opened = PostgresStore::open_read_only(&config)
+            .await
+            .with_context(|| format!("opening {config}"))?;
+        return Ok((Arc::new(opened), config.redacted().to_owned()));
+    }
+    let path = PathBuf::from(store.strip_prefix("sqlite:").unwrap_or(store));
+    let opened = SqliteStore::open_read_only(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    Ok((Arc::new(opened), path.display().to_string()))
+}
+
 pub async fn rebuild_bench(args: RebuildArgs) -> anyhow::Result<()> {
-    let store: Arc<dyn EventStore> = Arc::new(
-        SqliteStore::open_read_only(&args.store)
-            .with_context(|| format!("opening {}", args.store.display()))?,
-    );
+    let (store, name) = open_log_read_only(&args.store).await?;
     let head = store.head().await?.position;
-    anyhow::ensure!(head > 0, "{} holds no events", args.store.display());
-    println!("log: {head} events in {}", args.store.display());
+    anyhow::ensure!(head > 0, "{name} holds no events");
+    println!("log: {head} events in {name}");
     println!("machine: {}", crate::machine());
 
     let cpu_us_per_event =

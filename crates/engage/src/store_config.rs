@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use engage_log::EventStore;
+use engage_store_kurrentdb::{KurrentConfig, KurrentStore};
 use engage_store_postgres::{PostgresConfig, PostgresStore};
 use engage_store_sqlite::{EVENTS_FILE, SqliteStore};
 
@@ -15,6 +16,8 @@ pub enum StoreLocation {
     Sqlite(PathBuf),
     /// A schema in a PostgreSQL database (`postgres://…` / `postgresql://…`).
     Postgres(Box<PostgresConfig>),
+    /// A stream in a KurrentDB / EventStoreDB database (`kurrentdb://…` / `esdb://…`).
+    Kurrent(Box<KurrentConfig>),
 }
 
 impl StoreLocation {
@@ -40,14 +43,13 @@ impl StoreLocation {
             "postgres" | "postgresql" => {
                 Ok(Self::Postgres(Box::new(PostgresConfig::from_url(url)?)))
             }
-            "kurrentdb" | "esdb" | "kurrentdb+discover" | "esdb+discover" => bail!(
-                "store URL `{}`: the {scheme} backend is not part of this build yet; \
-                 use the embedded store (no --store, or sqlite:PATH) or postgres://",
-                engage_store_postgres::redact(url)
-            ),
+            // The URL error already quotes the URL with its password hidden.
+            "kurrentdb" | "esdb" | "kdb" | "kurrentdb+discover" | "esdb+discover"
+            | "kdb+discover" => Ok(Self::Kurrent(Box::new(KurrentConfig::from_url(url)?))),
             _ => bail!(
-                "store URL `{}` is not understood: use sqlite:PATH (embedded, the default) \
-                 or postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME]",
+                "store URL `{}` is not understood: use sqlite:PATH (embedded, the default), \
+                 postgres://USER:PASSWORD@HOST:PORT/DATABASE[?schema=NAME] \
+                 or kurrentdb://USER:PASSWORD@HOST:2113[?tls=false&logStream=NAME] (or esdb://)",
                 engage_store_postgres::redact(url)
             ),
         }
@@ -65,6 +67,15 @@ impl StoreLocation {
                 let store = PostgresStore::open(config)
                     .await
                     .with_context(|| format!("opening the event store {config}"))?;
+                Ok(Arc::new(store))
+            }
+            Self::Kurrent(config) => {
+                let store = KurrentStore::open(config).await.with_context(|| {
+                    format!(
+                        "opening the event store {config} (log stream `{}`)",
+                        config.log_stream()
+                    )
+                })?;
                 Ok(Arc::new(store))
             }
         }
@@ -85,6 +96,17 @@ impl StoreLocation {
                     .with_context(|| format!("opening the event store {config} read-only"))?;
                 Ok(Arc::new(store))
             }
+            Self::Kurrent(config) => {
+                let store = KurrentStore::open_read_only(config)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "opening the event store {config} (log stream `{}`) read-only",
+                            config.log_stream()
+                        )
+                    })?;
+                Ok(Arc::new(store))
+            }
         }
     }
 
@@ -93,6 +115,7 @@ impl StoreLocation {
         match self {
             Self::Sqlite(path) => format!("sqlite:{}", path.display()),
             Self::Postgres(config) => config.redacted().to_owned(),
+            Self::Kurrent(config) => config.redacted().to_owned(),
         }
     }
 }
@@ -145,12 +168,35 @@ mod tests {
     }
 
     #[test]
-    fn unknown_and_unbuilt_backends_are_clear_errors() {
-        let e = StoreLocation::resolve(Some("kurrentdb://u:s3cret@localhost:2113"), Path::new("x"))
-            .expect_err("kurrentdb");
-        assert!(e.to_string().contains("not part of this build"), "{e}");
+    fn kurrentdb_and_esdb_urls_without_the_password_in_text() {
+        for url in [
+            "kurrentdb://admin:s3cret@localhost:2113?tls=false&logStream=engage-camden",
+            "esdb://admin:s3cret@node1:2113,node2:2113,node3:2113?tls=false&logStream=engage-camden",
+            "esdb+discover://admin:s3cret@cluster.internal:2113?logStream=engage-camden",
+        ] {
+            let loc = StoreLocation::resolve(Some(url), Path::new("x")).expect("kurrentdb");
+            let StoreLocation::Kurrent(config) = &loc else {
+                panic!("not kurrentdb: {loc:?}")
+            };
+            assert_eq!(config.log_stream(), "engage-camden");
+            assert!(loc.describe().contains("admin:***@"), "{}", loc.describe());
+            assert!(!format!("{} {loc:?}", loc.describe()).contains("s3cret"));
+        }
+        let e = StoreLocation::resolve(
+            Some("kurrentdb://admin:s3cret@localhost:2113?logStream=$all"),
+            Path::new("x"),
+        )
+        .expect_err("system stream");
+        assert!(e.to_string().contains("logStream"), "{e}");
         assert!(!e.to_string().contains("s3cret"), "{e}");
-        let e = StoreLocation::resolve(Some("mysql://x"), Path::new("x")).expect_err("mysql");
+    }
+
+    #[test]
+    fn unknown_backends_are_clear_errors() {
+        let e =
+            StoreLocation::resolve(Some("mysql://u:s3cret@x"), Path::new("x")).expect_err("mysql");
         assert!(e.to_string().contains("not understood"), "{e}");
+        assert!(e.to_string().contains("kurrentdb://"), "{e}");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
     }
 }

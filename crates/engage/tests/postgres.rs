@@ -200,6 +200,91 @@ fn graphql_request(query: &str) -> String {
     )
 }
 
+fn graphql_request_with(query: &str, variables: serde_json::Value) -> String {
+    let body = serde_json::json!({ "query": query, "variables": variables }).to_string();
+    format!(
+        "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAccept: application/graphql-response+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+const RAISE: &str = "mutation R($input: RaiseVictimComplaint!) { raiseVictimComplaint(input: $input) { streamId } }";
+
+/// The input of a `raiseVictimComplaint` mutation for a new complaint in Camden.
+fn raise_input() -> serde_json::Value {
+    serde_json::json!({
+        "complaintId": uuid::Uuid::now_v7(),
+        "borough": "E09000007",
+        "receivedAt": (chrono::Utc::now() - chrono::Duration::days(3)).to_rfc3339(),
+        "category": "COMMUNICATION",
+        "channel": "EMAIL",
+        "summary": "No update after a burglary report",
+        "personal": { "dataSubjectId": uuid::Uuid::now_v7(), "fullName": "Jane Doe" }
+    })
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A graphql-transport-ws connection to the server on `port`, initialised.
+async fn ws_connect(port: u16) -> Ws {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://127.0.0.1:{port}/graphql")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("WebSocket connect");
+    ws_send(
+        &mut ws,
+        serde_json::json!({ "type": "connection_init", "payload": {} }),
+    )
+    .await;
+    assert_eq!(ws_next(&mut ws).await["type"], "connection_ack");
+    ws
+}
+
+async fn ws_send(ws: &mut Ws, message: serde_json::Value) {
+    use futures::SinkExt;
+    ws.send(tokio_tungstenite::tungstenite::Message::text(
+        message.to_string(),
+    ))
+    .await
+    .expect("send");
+}
+
+/// The next JSON message (answering pings), failing after 30 s.
+async fn ws_next(ws: &mut Ws) -> serde_json::Value {
+    ws_next_within(ws, Duration::from_secs(30))
+        .await
+        .expect("a message in time")
+}
+
+async fn ws_next_within(ws: &mut Ws, wait: Duration) -> Option<serde_json::Value> {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let message = tokio::time::timeout_at(deadline, ws.next()).await.ok()?;
+        match message.expect("connection open").expect("valid frame") {
+            Message::Text(text) => {
+                let value: serde_json::Value = serde_json::from_str(text.as_str()).expect("JSON");
+                if value["type"] == "ping" {
+                    ws_send(ws, serde_json::json!({ "type": "pong" })).await;
+                    continue;
+                }
+                return Some(value);
+            }
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected message: {other:?}"),
+        }
+    }
+}
+
 /// The JSON body of an HTTP response.
 fn json_body(response: &str) -> serde_json::Value {
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
@@ -251,7 +336,7 @@ fn wait_for(port: u16, query: &str, what: &str, check: impl Fn(&serde_json::Valu
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_servers_serve_one_postgres_log() {
+async fn two_servers_on_one_postgres_log_accept_writes_and_see_each_others() {
     let url = server_or_skip!();
     let schema = PostgresSchema::new(&url);
     let pg = schema.url(&url);
@@ -304,8 +389,24 @@ async fn two_servers_serve_one_postgres_log() {
             j["data"]["head"]["position"] == 3
         });
     }
-    // A complaint recorded through one server's store connection reaches both servers'
-    // read models, exactly once each: the audit trail holds every position once.
+    // Each server streams the log's complaint events to a GraphQL subscription (from
+    // position 4, so nothing recorded after subscribing can be missed).
+    let mut subscriptions = Vec::new();
+    for port in &ports {
+        let mut ws = ws_connect(*port).await;
+        ws_send(
+            &mut ws,
+            serde_json::json!({
+                "id": "complaints",
+                "type": "subscribe",
+                "payload": { "query": "subscription { events(fromPosition: 4, streamPrefix: \"complaint-\") { position streamId } }" },
+            }),
+        )
+        .await;
+        subscriptions.push(ws);
+    }
+    // Three writers: a third process's store connection, then each server through a
+    // GraphQL mutation. Both servers accept writes on the one log.
     writer
         .append(
             &StreamId::new(format!("complaint-{}", uuid::Uuid::now_v7())),
@@ -314,22 +415,71 @@ async fn two_servers_serve_one_postgres_log() {
         )
         .await
         .expect("append");
+    let mut written = Vec::new();
+    for port in &ports {
+        let r = http(
+            *port,
+            &graphql_request_with(RAISE, serde_json::json!({ "input": raise_input() })),
+        )
+        .expect("mutation response");
+        let j = json_body(&r);
+        let stream_id = j["data"]["raiseVictimComplaint"]["streamId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("server on port {port} refused the write: {r}"))
+            .to_owned();
+        written.push(stream_id);
+    }
+    // Every subscription sees all three complaints, each exactly once and in log order:
+    // each server sees the other's write as soon as its own.
+    for (ws, port) in subscriptions.iter_mut().zip(&ports) {
+        let mut seen = Vec::new();
+        for _ in 0..3 {
+            let m = ws_next(ws).await;
+            assert_eq!(m["type"], "next", "server on port {port}: {m}");
+            let e = &m["payload"]["data"]["events"];
+            seen.push((
+                e["position"].as_u64().expect("position"),
+                e["streamId"].as_str().expect("stream").to_owned(),
+            ));
+        }
+        let positions: Vec<u64> = seen.iter().map(|(p, _)| *p).collect();
+        assert_eq!(positions, vec![4, 5, 6], "server on port {port}: {seen:?}");
+        for w in &written {
+            assert!(
+                seen.iter().any(|(_, s)| s == w),
+                "server on port {port} did not stream {w}: {seen:?}"
+            );
+        }
+        // Nothing is delivered twice.
+        assert!(
+            ws_next_within(ws, Duration::from_millis(500))
+                .await
+                .is_none(),
+            "server on port {port} sent more than the three events"
+        );
+    }
+    // Both servers' read models hold every write exactly once: the audit trail has each
+    // position once and both complaints raised through the servers are counted.
     let query = "{ projectionStatus { appliedPosition } auditTrail(first: 10) { totalCount edges { node { position } } } complaints(filter: {borough: \"E09000007\"}) { totalCount } }";
     for port in &ports {
-        wait_for(*port, query, "applying the complaint", |j| {
-            j["data"]["projectionStatus"]["appliedPosition"] == 4
+        wait_for(*port, query, "applying the complaints", |j| {
+            j["data"]["projectionStatus"]["appliedPosition"] == 6
         });
         let r = http(*port, &graphql_request(query)).expect("response");
         let j = json_body(&r);
-        assert_eq!(j["data"]["auditTrail"]["totalCount"], 4, "{r}");
-        let positions: Vec<u64> = j["data"]["auditTrail"]["edges"]
+        assert_eq!(j["data"]["auditTrail"]["totalCount"], 6, "{r}");
+        let mut positions: Vec<u64> = j["data"]["auditTrail"]["edges"]
             .as_array()
             .expect("edges")
             .iter()
             .filter_map(|e| e["node"]["position"].as_u64())
             .collect();
-        assert_eq!(positions, vec![1, 2, 3, 4], "{r}");
-        assert_eq!(j["data"]["complaints"]["totalCount"], 1, "{r}");
+        positions.sort_unstable();
+        assert_eq!(positions, vec![1, 2, 3, 4, 5, 6], "{r}");
+        assert_eq!(j["data"]["complaints"]["totalCount"], 3, "{r}");
+    }
+    for ws in &mut subscriptions {
+        let _ = ws.close(None).await;
     }
     for child in &mut children {
         let _ = Command::new("kill")
