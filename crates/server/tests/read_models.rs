@@ -792,14 +792,14 @@ async fn fund_rounds_and_bids() {
     let now = Utc::now();
     let round = Uuid::now_v7();
     mutate(&app, "mutation O($input: OpenFundRound!) { openFundRound(input: $input) { streamId } }",
-        json!({ "input": { "roundId": round, "name": "2026/27", "potPence": 100_000_00,
+        json!({ "input": { "roundId": round, "name": "2026/27", "potPence": 10_000_000,
             "opensAt": (now - Duration::days(10)).to_rfc3339(), "closesAt": (now + Duration::days(10)).to_rfc3339() } })).await;
     let mut bids = Vec::new();
     for (borough, days) in [(CAMDEN, 5), (ISLINGTON, 4), (CAMDEN, 3)] {
         let id = Uuid::now_v7();
         mutate(&app, "mutation S($input: SubmitPreventionBid!) { submitPreventionBid(input: $input) { streamId } }",
             json!({ "input": { "bidId": id, "roundId": round, "borough": borough, "projectTitle": "Youth diversion",
-                "projectSummary": "Evening sessions", "amountPence": 5_000_00,
+                "projectSummary": "Evening sessions", "amountPence": 500_000,
                 "outcomes": [{ "description": "Fewer first-time entrants", "measure": "FTE count", "target": "-10%" }],
                 "submittedAt": (now - Duration::days(days)).to_rfc3339() } })).await;
         bids.push(id.to_string());

@@ -72,7 +72,7 @@ impl BoroughOf {
             return known.clone();
         }
         let found = self
-            .from_models(stream)
+            .aggregate_borough(stream)
             .or_else(|| payload_ward.and_then(|w| self.ward_borough(&w)))
             .or_else(|| payload_suite.and_then(|s| self.suite_borough(&s)));
         if found.is_some() {
@@ -96,7 +96,7 @@ impl BoroughOf {
     }
 
     /// The borough of the aggregate a stream belongs to, from the live read models.
-    fn from_models(&self, stream: &str) -> Option<String> {
+    fn aggregate_borough(&self, stream: &str) -> Option<String> {
         let uuid = |prefix: &str| {
             stream
                 .strip_prefix(prefix)

@@ -163,12 +163,12 @@ mod tests {
     #[test]
     fn text_keys_sort_like_the_text_both_ways() {
         let words = ["", "a", "ab", "abc", "b", "ba", "E05000129", "E0500013"];
-        let mut asc: Vec<_> = words.iter().copied().collect();
+        let mut asc: Vec<_> = words.to_vec();
         asc.sort_by_key(|w| text_key(w, SortOrder::Ascending));
         let mut expected: Vec<_> = words.to_vec();
         expected.sort();
         assert_eq!(asc, expected);
-        let mut desc: Vec<_> = words.iter().copied().collect();
+        let mut desc: Vec<_> = words.to_vec();
         desc.sort_by_key(|w| text_key(w, SortOrder::Descending));
         expected.reverse();
         assert_eq!(desc, expected);
