@@ -180,10 +180,12 @@ impl Values<'_> {
 /// default), in the top-level matches or the subcommand's.
 fn given(matches: &[&ArgMatches], id: &str) -> bool {
     matches.iter().any(|m| {
-        matches!(
-            m.value_source(id),
-            Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-        )
+        // Asking for an id these matches do not define is a (debug-build) panic in clap.
+        m.ids().any(|i| i.as_str() == id)
+            && matches!(
+                m.value_source(id),
+                Some(ValueSource::CommandLine | ValueSource::EnvVariable)
+            )
     })
 }
 
