@@ -238,6 +238,10 @@ pub enum QueryClass {
     CustodyVisits,
     /// Police complaint cases: board roles (their boroughs) and London-wide roles.
     PoliceComplaintCases,
+    /// The boards' local working records (meetings, action items, ward panels,
+    /// stop-and-search monitoring, fund bids, Community Payback, IAGs, Neighbourhood
+    /// Watch): every signed-in role; not the public. They hold no personal data.
+    LocalRecords,
 }
 
 impl QueryClass {
@@ -252,6 +256,9 @@ impl QueryClass {
             Self::Log => LONDON,
             Self::Complaints | Self::PoliceComplaintCases => BOARD_AND_LONDON,
             Self::CustodyVisits => VISITORS_AND_LONDON,
+            Self::LocalRecords => &[
+                MEMBER, CHAIR, VISITOR, PANEL, OFFICER, ANALYST, AUDITOR, ADMIN,
+            ],
         }
     }
 
@@ -264,6 +271,7 @@ impl QueryClass {
             Self::Complaints => "victims' complaints",
             Self::CustodyVisits => "custody visits",
             Self::PoliceComplaintCases => "police complaint cases",
+            Self::LocalRecords => "the boards' local records",
         }
     }
 }
@@ -298,7 +306,7 @@ pub fn may_see_record(
         return false;
     }
     match class {
-        QueryClass::Status | QueryClass::Aggregates => true,
+        QueryClass::Status | QueryClass::Aggregates | QueryClass::LocalRecords => true,
         QueryClass::Priorities => published || who.covers(target),
         _ => who.covers(target),
     }

@@ -84,6 +84,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Read settings from this TOML file (see docs/engage.example.toml); flags and
+    /// `ENGAGE_*` variables override it.
+    #[arg(long, env = "ENGAGE_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "ENGAGE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: std::net::SocketAddr,

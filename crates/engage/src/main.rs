@@ -9,6 +9,7 @@
 
 mod access;
 mod cli;
+mod config_file;
 mod progress;
 mod rebuild;
 mod seed;
@@ -16,10 +17,18 @@ mod store_config;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = match cli::Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Err(e) = config_file::apply(&mut cli, &matches) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     cli::init_tracing(&cli.global);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

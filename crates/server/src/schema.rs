@@ -21,8 +21,9 @@ use crate::errors::{ErrorCode, ensure_code, store_error};
 use crate::mutations::{CommandContext, MutationRoot};
 use crate::pagination::{CursorKind, PageArgs};
 use crate::read::{
-    CustodyVisitQuery, PoliceComplaintCaseQuery, PriorityQuery, ReadQuery, ReadSide,
-    ReadSubscription, ScorecardQuery,
+    BoardQuery, CommunityQuery, CustodyVisitQuery, FundQuery, PartnershipQuery, PerformanceQuery,
+    PoliceComplaintCaseQuery, PriorityQuery, ReadQuery, ReadSide, ReadSubscription, ReferenceQuery,
+    ScorecardQuery, StopSearchQuery, WardPanelQuery,
 };
 
 /// The schema served at `/graphql`.
@@ -358,6 +359,14 @@ pub struct QueryRoot(
     PriorityQuery,
     CustodyVisitQuery,
     PoliceComplaintCaseQuery,
+    WardPanelQuery,
+    BoardQuery,
+    StopSearchQuery,
+    FundQuery,
+    ReferenceQuery,
+    PerformanceQuery,
+    CommunityQuery,
+    PartnershipQuery,
 );
 
 /// Queries over the log itself.
@@ -523,15 +532,21 @@ impl LogSubscription {
     /// Events as the log records them. With `fromPosition`, the history from that position
     /// (inclusive; 1 = the beginning) comes first, then live events; without it, only events
     /// recorded after the subscription started. `eventType` keeps only events of that type;
-    /// `streamPrefix` keeps only events of streams whose id starts with it.
+    /// `streamPrefix` keeps only events of streams whose id starts with it; `borough` (a
+    /// GSS code) keeps only events about that borough: the borough in the event, else the
+    /// borough of the record its stream belongs to (pan-London events have none).
     async fn events(
         &self,
         ctx: &Context<'_>,
         from_position: Option<u64>,
         event_type: Option<String>,
         stream_prefix: Option<String>,
+        borough: Option<String>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Event>> + use<>> {
         crate::access::require_query(ctx, QueryClass::Log)?;
+        let mut borough = borough
+            .map(|b| crate::read::borough_filter(ctx, &b))
+            .transpose()?;
         let shared = shared(ctx)?;
         let store = Arc::clone(&shared.store);
         let from = match from_position {
@@ -545,6 +560,9 @@ impl LogSubscription {
                         && stream_prefix
                             .as_deref()
                             .is_none_or(|p| e.stream_id.as_str().starts_with(p))
+                        && borough.as_mut().is_none_or(|(code, of)| {
+                            of.borough(e).as_deref() == Some(code.as_str())
+                        })
                 }
                 Err(_) => true,
             };

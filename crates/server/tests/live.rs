@@ -493,3 +493,130 @@ async fn quiet_subscriptions_are_kept_alive_by_server_pings() {
     assert_eq!(closed, Some(3008));
     stop(server).await;
 }
+
+/// Append one event with this payload to `stream`.
+async fn append_payload(store: &dyn EventStore, stream: &str, event_type: &str, payload: Value) {
+    let e = engage_log::NewEvent::new(
+        event_type,
+        1,
+        chrono::Utc::now(),
+        engage_log::Actor::new("user-7", "secretary", "board-camden"),
+        engage_log::Payload::from_value(&payload).expect("payload"),
+    );
+    store
+        .append(
+            &engage_log::StreamId::new(stream),
+            engage_log::ExpectedVersion::Any,
+            vec![e],
+        )
+        .await
+        .expect("append");
+}
+
+const BY_BOROUGH: &str = "subscription S($from: Int, $borough: String) {
+  events(fromPosition: $from, borough: $borough) { position streamId }
+}";
+
+#[tokio::test]
+async fn events_filter_by_borough() {
+    let t = TestStore::new();
+    let complaint = format!("complaint-{}", uuid::Uuid::now_v7());
+    append_payload(
+        &t.store,
+        &complaint,
+        "Raised",
+        json!({ "borough": "E09000007" }),
+    )
+    .await; // 1: payload
+    append_payload(&t.store, &complaint, "Acknowledged", json!({ "n": 1 })).await; // 2: same stream
+    append_payload(&t.store, "board-E09000019", "Held", json!({ "n": 2 })).await; // 3: Islington
+    append_payload(&t.store, "board-E09000007", "Held", json!({ "n": 3 })).await; // 4: stream name
+    append_payload(&t.store, "lcp2", "Joined", json!({ "n": 4 })).await; // 5: pan-London
+    let server = start(t.arc()).await;
+    let mut ws = connect(server.addr).await;
+
+    send(
+        &mut ws,
+        subscribe(
+            "b",
+            BY_BOROUGH,
+            json!({ "from": 1, "borough": "E09000007" }),
+        ),
+    )
+    .await;
+    let mut positions = Vec::new();
+    for _ in 0..3 {
+        let m = next_for(&mut ws, "b").await;
+        positions.push(m["payload"]["data"]["events"]["position"].as_u64().unwrap());
+    }
+    assert_eq!(positions, [1, 2, 4]);
+
+    // Live, for a record created before the subscription started: its borough comes from
+    // the read models (the acknowledgement carries none).
+    let raise = "mutation R($input: RaiseVictimComplaint!) { raiseVictimComplaint(input: $input) { events { position } } }";
+    let id = uuid::Uuid::now_v7();
+    let received = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let input = json!({ "input": {
+        "complaintId": id, "borough": "E09000019", "receivedAt": received,
+        "category": "COMMUNICATION", "channel": "EMAIL", "summary": "No update",
+        "personal": { "dataSubjectId": uuid::Uuid::now_v7(), "fullName": "Jane Doe" } } });
+    send(&mut ws, subscribe("r", raise, input)).await;
+    assert_eq!(next_for(&mut ws, "r").await["type"], "next");
+    // Wait until the read models have the complaint, then subscribe live for Islington.
+    let mut ws2 = connect(server.addr).await;
+    for i in 0..100 {
+        let q = format!("q{i}");
+        send(
+            &mut ws2,
+            subscribe(
+                &q,
+                "query Q($id: UUID!) { complaint(complaintId: $id) { status } }",
+                json!({ "id": id }),
+            ),
+        )
+        .await;
+        let got = next_for(&mut ws2, &q).await;
+        if got["payload"]["data"]["complaint"] != Value::Null {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    send(
+        &mut ws2,
+        subscribe("i", BY_BOROUGH, json!({ "borough": "E09000019" })),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    append_payload(&t.store, "board-E09000007", "Held", json!({ "n": 5 })).await; // Camden: not sent
+    let ack = "mutation A($id: UUID!, $at: DateTime!) { acknowledgeVictimComplaint(complaintId: $id, input: { acknowledgedAt: $at }) { events { position } } }";
+    send(
+        &mut ws,
+        subscribe(
+            "a",
+            ack,
+            json!({ "id": id, "at": chrono::Utc::now().to_rfc3339() }),
+        ),
+    )
+    .await;
+    let got = next_for(&mut ws2, "i").await;
+    assert_eq!(
+        got["payload"]["data"]["events"]["streamId"],
+        format!("complaint-{id}"),
+        "{got}"
+    );
+
+    // A borough that is not a London GSS code is refused.
+    send(
+        &mut ws2,
+        subscribe("x", BY_BOROUGH, json!({ "borough": "Camden" })),
+    )
+    .await;
+    let error = next_for(&mut ws2, "x").await;
+    assert_eq!(
+        error["payload"]["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{error}"
+    );
+    drop(ws);
+    drop(ws2);
+    stop(server).await;
+}

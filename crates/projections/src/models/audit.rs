@@ -216,6 +216,24 @@ impl AuditTrail {
             .collect()
     }
 
+    /// The positions of the whole (unfiltered) trail strictly between `after` and
+    /// `before`, as a range of indexes into the trail's log-ordered rows: paging through
+    /// every event without collecting a million positions first.
+    pub fn index_range(&self, after: Option<u64>, before: Option<u64>) -> std::ops::Range<usize> {
+        let lo = after.map_or(0, |a| self.rows.partition_point(|r| r.position <= a));
+        let hi = before
+            .map_or(self.rows.len(), |b| {
+                self.rows.partition_point(|r| r.position < b)
+            })
+            .max(lo);
+        lo..hi
+    }
+
+    /// The position of the event at `index` in log order (see [`Self::index_range`]).
+    pub fn position_at(&self, index: usize) -> Option<u64> {
+        self.rows.get(index).map(|r| r.position)
+    }
+
     /// The trail's entry for the event at `position`.
     pub fn entry(&self, position: u64) -> Option<AuditEntry> {
         let i = self

@@ -9,11 +9,10 @@ use engage_projections::models::custody_visits::{
 };
 
 use super::{
-    AsOfInput, ProvenanceObject, SortOrder, keyed_page, max_page_size, time_key, wire_name,
+    AsOfInput, ListArgs, ProvenanceObject, SortOrder, connection, list, time_key, wire_name,
     with_model,
 };
-use crate::pagination::PageArgs;
-use crate::schema::{PageInfo, Uuid};
+use crate::schema::Uuid;
 
 /// Whether a visit's report is still open.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,22 +291,13 @@ fn matches(v: &CustodyVisit, f: &CustodyVisitFilter) -> bool {
         && f.arrived_before.is_none_or(|t| v.arrived_at < t)
 }
 
-#[derive(SimpleObject)]
-pub struct CustodyVisitEdge {
-    cursor: String,
-    node: CustodyVisitObject,
-}
-
-/// A page of custody visits (Relay cursor connection).
-#[derive(SimpleObject)]
-pub struct CustodyVisitConnection {
-    edges: Vec<CustodyVisitEdge>,
-    page_info: PageInfo,
-    /// How many visits match the filter (all pages).
-    total_count: u64,
-    /// The log position the listing reflects.
-    as_of_position: u64,
-}
+connection!(
+    CustodyVisitConnection,
+    CustodyVisitEdge,
+    CustodyVisitObject,
+    "custody visits",
+    "visits"
+);
 
 #[derive(Default)]
 pub struct CustodyVisitQuery;
@@ -331,47 +321,23 @@ impl CustodyVisitQuery {
     ) -> async_graphql::Result<CustodyVisitConnection> {
         crate::access::require_query(ctx, engage_access::QueryClass::CustodyVisits)?;
         let filter = filter.unwrap_or_default();
-        let order = order.unwrap_or_default();
-        let max = max_page_size(ctx);
+        let args = ListArgs::new(ctx, order, first, after, last, before);
         with_model::<CustodyVisits, _>(
             ctx,
             |m| &m.custody_visits,
             as_of,
             |m| {
-                let mut all: Vec<(String, &CustodyVisit)> = m
-                    .model
-                    .by_id
-                    .values()
-                    .filter(|v| {
+                let page = list(
+                    m.model.by_id.values(),
+                    |v| {
                         matches(v, &filter)
                             && crate::access::identity(ctx).is_ok_and(|who| visible(who, v))
-                    })
-                    .map(|v| (time_key(v.arrived_at, &v.visit_id, order), v))
-                    .collect();
-                all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                let page = keyed_page(
-                    all,
-                    &PageArgs {
-                        first,
-                        after,
-                        last,
-                        before,
                     },
-                    max,
+                    |v, order| time_key(v.arrived_at, &v.visit_id, order),
+                    |v| CustodyVisitObject(v.clone()),
+                    &args,
                 )?;
-                Ok(CustodyVisitConnection {
-                    edges: page
-                        .items
-                        .into_iter()
-                        .map(|(cursor, v)| CustodyVisitEdge {
-                            cursor,
-                            node: CustodyVisitObject(v.clone()),
-                        })
-                        .collect(),
-                    page_info: page.page_info,
-                    total_count: page.total_count,
-                    as_of_position: m.checkpoint,
-                })
+                Ok(CustodyVisitConnection::new(page, m.checkpoint))
             },
         )
         .await

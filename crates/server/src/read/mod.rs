@@ -16,22 +16,49 @@ use uuid::Uuid as RawUuid;
 
 use crate::errors::{ErrorCode, store_error};
 
+mod boards;
+mod community;
 mod custody_visits;
+mod event_borough;
+mod fund;
+mod listing;
+mod partnerships;
+mod performance;
 mod police_complaints;
 mod priorities;
+mod reference;
 mod scorecard;
+mod stop_search;
 mod subscription;
+mod ward_panels;
 use crate::pagination::{CursorKind, PageArgs, PageSize};
 use crate::schema::{ActorObject, Event, EventConnection, PageInfo, Uuid};
+pub use boards::BoardQuery;
+use boards::{ActionItemObject, BoardMeetingObject, BoardObject};
+pub use community::CommunityQuery;
+use community::{IagObject, PaybackProjectObject, WatchSchemeObject};
 use custody_visits::CustodyVisitObject;
 pub use custody_visits::CustodyVisitQuery;
+pub use fund::FundQuery;
+use fund::{FundRoundObject, PreventionBidObject};
+pub(crate) use listing::{ListArgs, connection, day_key, day_text_key, list, text_key, time_key};
+pub use partnerships::PartnershipQuery;
+use partnerships::{Lcp2GroupObject, PartnershipBoardObject};
+pub use performance::PerformanceQuery;
+use performance::{ConfidenceResultObject, CrimeFigureObject};
 use police_complaints::PoliceComplaintCaseObject;
 pub use police_complaints::PoliceComplaintCaseQuery;
 use priorities::PriorityObject;
 pub use priorities::PriorityQuery;
+pub use reference::ReferenceQuery;
+use reference::{CustodySuiteObject, WardObject};
 use scorecard::ScorecardCache;
 pub use scorecard::ScorecardQuery;
+use stop_search::StopSearchBatchObject;
+pub use stop_search::StopSearchQuery;
 pub use subscription::ReadSubscription;
+use ward_panels::WardPanelObject;
+pub use ward_panels::WardPanelQuery;
 
 /// What the server reads from: the read models, the engine keeping them current, and a
 /// cache of as-of replays.
@@ -88,6 +115,17 @@ impl ReadSide {
     fn store(&self) -> Arc<dyn EventStore> {
         Arc::clone(self.engine.store())
     }
+}
+
+/// What the `events(borough:)` subscription filters with: `borough` checked, and a
+/// [`event_borough::BoroughOf`] over the live read models.
+pub(crate) fn borough_filter(
+    ctx: &Context<'_>,
+    borough: &str,
+) -> async_graphql::Result<(String, event_borough::BoroughOf)> {
+    let code = scorecard::check_borough(borough)?;
+    let models = read_side(ctx)?.models.clone();
+    Ok((code.0, event_borough::BoroughOf::new(models)))
 }
 
 fn read_side<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a ReadSide> {
@@ -263,25 +301,6 @@ pub(crate) fn keyed_page<T>(
     })
 }
 
-/// A sortable key from a time and an id: fixed width, so strings sort like the pair.
-fn time_key(t: DateTime<Utc>, id: &RawUuid, order: SortOrder) -> String {
-    let micros = t.timestamp_micros();
-    // Shift into u64 so negative times sort correctly, and invert for descending order.
-    let shifted = (micros as i128 - i64::MIN as i128) as u64;
-    let n = match order {
-        SortOrder::Ascending => shifted,
-        SortOrder::Descending => u64::MAX - shifted,
-    };
-    let id = match order {
-        SortOrder::Ascending => id.simple().to_string(),
-        SortOrder::Descending => {
-            let inverted: Vec<u8> = id.as_bytes().iter().map(|b| !b).collect();
-            inverted.iter().map(|b| format!("{b:02x}")).collect()
-        }
-    };
-    format!("{n:020}.{id}")
-}
-
 /// The `max_page_size` the schema was built with.
 fn max_page_size(ctx: &Context<'_>) -> usize {
     ctx.data::<crate::schema::MaxPageSize>()
@@ -394,10 +413,44 @@ pub enum Node {
     Priority(PriorityObject),
     CustodyVisit(CustodyVisitObject),
     PoliceComplaintCase(PoliceComplaintCaseObject),
+    WardPanel(WardPanelObject),
+    Board(BoardObject),
+    BoardMeeting(BoardMeetingObject),
+    ActionItem(ActionItemObject),
+    StopSearchBatch(StopSearchBatchObject),
+    FundRound(FundRoundObject),
+    PreventionBid(PreventionBidObject),
+    Ward(WardObject),
+    CustodySuite(CustodySuiteObject),
+    CrimeFigure(CrimeFigureObject),
+    ConfidenceResult(ConfidenceResultObject),
+    PaybackProject(PaybackProjectObject),
+    Iag(IagObject),
+    WatchScheme(WatchSchemeObject),
+    Lcp2Group(Lcp2GroupObject),
+    PartnershipBoard(PartnershipBoardObject),
 }
 
 /// The types `node(id:)` knows, as they appear in global ids.
-const NODE_TYPES: &str = "Complaint, Priority, CustodyVisit, PoliceComplaintCase";
+const NODE_TYPES: &str = "Complaint, Priority, CustodyVisit, PoliceComplaintCase, WardPanel, \
+Board, BoardMeeting, ActionItem, StopSearchBatch, FundRound, PreventionBid, Ward, CustodySuite, \
+CrimeFigure, ConfidenceResult, PaybackProject, Iag, WatchScheme, Lcp2Group, PartnershipBoard";
+
+/// A live record of one model as a node, with the last position of its provenance:
+/// `node_of!(read, field, m => lookup using m, Variant, Object)`.
+macro_rules! node_of {
+    ($read:expr, $field:ident, $m:ident => $get:expr, $variant:ident, $object:ident) => {{
+        let guard = $read.models.$field.read();
+        let $m = &guard.model;
+        let found = $get;
+        Ok(found.map(|r| {
+            (
+                Node::$variant($object(r.clone())),
+                r.provenance.positions.last().copied().unwrap_or(0),
+            )
+        }))
+    }};
+}
 
 /// The live record behind a global id, with the last position of its provenance (`None`
 /// when there is no such record). Unknown types and malformed keys are VALIDATION errors.
@@ -446,6 +499,91 @@ pub(crate) fn live_node(read: &ReadSide, id: &str) -> async_graphql::Result<Opti
                 )
             }))
         }
+        "WardPanel" => node_of!(
+            read,
+            ward_panels,
+            m => m.by_ward.values().find(|p| p.ward.as_str() == key),
+            WardPanel,
+            WardPanelObject
+        ),
+        "Board" => node_of!(
+            read,
+            boards,
+            m => m.boards.values().find(|b| b.borough.as_str() == key),
+            Board,
+            BoardObject
+        ),
+        "BoardMeeting" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, boards, m => m.meeting(&uuid), BoardMeeting, BoardMeetingObject)
+        }
+        "ActionItem" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, boards, m => m.action_item(&uuid), ActionItem, ActionItemObject)
+        }
+        "StopSearchBatch" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, stop_search_reviews, m => m.get(&uuid), StopSearchBatch, StopSearchBatchObject)
+        }
+        "FundRound" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, prevention_fund, m => m.round(&uuid), FundRound, FundRoundObject)
+        }
+        "PreventionBid" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, prevention_fund, m => m.bid(&uuid), PreventionBid, PreventionBidObject)
+        }
+        "Ward" => node_of!(
+            read,
+            reference,
+            m => m.ward(&engage_domain::WardCode::new(key)),
+            Ward,
+            WardObject
+        ),
+        "CustodySuite" => node_of!(
+            read,
+            reference,
+            m => m.suite(key),
+            CustodySuite,
+            CustodySuiteObject
+        ),
+        "CrimeFigure" => node_of!(
+            read,
+            performance,
+            m => performance::crime_figure(m, key),
+            CrimeFigure,
+            CrimeFigureObject
+        ),
+        "ConfidenceResult" => node_of!(
+            read,
+            performance,
+            m => performance::confidence_result(m, key),
+            ConfidenceResult,
+            ConfidenceResultObject
+        ),
+        "PaybackProject" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, community_oversight, m => m.payback_project(&uuid), PaybackProject, PaybackProjectObject)
+        }
+        "Iag" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, community_oversight, m => m.iag(&uuid), Iag, IagObject)
+        }
+        "WatchScheme" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, community_oversight, m => m.watch_scheme(&uuid), WatchScheme, WatchSchemeObject)
+        }
+        "Lcp2Group" => {
+            let uuid = parse_uuid_key(kind, key)?;
+            node_of!(read, partnerships, m => m.lcp2.groups.get(&uuid), Lcp2Group, Lcp2GroupObject)
+        }
+        "PartnershipBoard" => node_of!(
+            read,
+            partnerships,
+            m => m.boards.values().find(|b| b.board.code() == key),
+            PartnershipBoard,
+            PartnershipBoardObject
+        ),
         other => Err(ErrorCode::Validation.error(format!(
             "`{other}` is not a type with global ids (known: {NODE_TYPES})"
         ))),
@@ -529,6 +667,27 @@ pub(crate) fn node_visible(who: &crate::identity::Identity, node: &Node) -> bool
         Node::Priority(p) => priorities::visible(who, &p.0),
         Node::CustodyVisit(v) => custody_visits::visible(who, &v.0),
         Node::PoliceComplaintCase(c) => police_complaints::visible(who, &c.0),
+        // Reference data, published figures and the bodies themselves are open to all.
+        Node::Board(_)
+        | Node::FundRound(_)
+        | Node::Ward(_)
+        | Node::CustodySuite(_)
+        | Node::CrimeFigure(_)
+        | Node::ConfidenceResult(_)
+        | Node::Lcp2Group(_)
+        | Node::PartnershipBoard(_) => true,
+        // The boards' working records: signed-in roles only.
+        Node::WardPanel(_)
+        | Node::BoardMeeting(_)
+        | Node::ActionItem(_)
+        | Node::StopSearchBatch(_)
+        | Node::PreventionBid(_)
+        | Node::PaybackProject(_)
+        | Node::Iag(_)
+        | Node::WatchScheme(_) => {
+            engage_access::authorize_query(who.principal(), engage_access::QueryClass::LocalRecords)
+                .is_ok()
+        }
     }
 }
 
@@ -639,22 +798,13 @@ pub struct ComplaintFilter {
     pub received_before: Option<DateTime<Utc>>,
 }
 
-#[derive(SimpleObject)]
-pub struct ComplaintEdge {
-    cursor: String,
-    node: ComplaintObject,
-}
-
-/// A page of complaints (Relay cursor connection).
-#[derive(SimpleObject)]
-pub struct ComplaintConnection {
-    edges: Vec<ComplaintEdge>,
-    page_info: PageInfo,
-    /// How many complaints match the filter (all pages).
-    total_count: u64,
-    /// The log position the listing reflects.
-    as_of_position: u64,
-}
+connection!(
+    ComplaintConnection,
+    ComplaintEdge,
+    ComplaintObject,
+    "complaints",
+    "complaints"
+);
 
 fn complaint_matches(c: &Complaint, f: &ComplaintFilter) -> bool {
     f.borough.as_deref().is_none_or(|b| c.borough.as_str() == b)
@@ -787,30 +937,40 @@ impl ReadQuery {
             max_page_size(ctx),
         )?;
         let filter: AuditFilter = filter.unwrap_or_default().into();
-        let positions = {
-            let audit = read.models.audit.read();
-            audit.model.find(&filter)
-        };
-        let total = positions.len() as u64;
-        let lo = page
-            .after
-            .map_or(0, |a| positions.partition_point(|&p| p <= a));
-        let hi = page
-            .before
-            .map_or(positions.len(), |b| positions.partition_point(|&p| p < b))
-            .max(lo);
-        let (start, end) = match page.size {
+        let window = |lo: usize, hi: usize| match page.size {
             PageSize::First(n) => (lo, hi.min(lo.saturating_add(n as usize))),
             PageSize::Last(n) => (hi.saturating_sub(n as usize).max(lo), hi),
         };
-        let window = positions.get(start..end).unwrap_or_default();
-        let events = events_at(read.store().as_ref(), window).await?;
+        // The unfiltered trail pages by index into the model's rows, without collecting
+        // every position (a million of them on a seeded store) for each request.
+        let (positions, start, end, total) = {
+            let audit = read.models.audit.read();
+            if filter == AuditFilter::default() {
+                let range = audit.model.index_range(page.after, page.before);
+                let (start, end) = window(range.start, range.end);
+                let positions: Vec<u64> = (start..end)
+                    .filter_map(|i| audit.model.position_at(i))
+                    .collect();
+                (positions, start, end, audit.model.len())
+            } else {
+                let all = audit.model.find(&filter);
+                let lo = page.after.map_or(0, |a| all.partition_point(|&p| p <= a));
+                let hi = page
+                    .before
+                    .map_or(all.len(), |b| all.partition_point(|&p| p < b))
+                    .max(lo);
+                let (start, end) = window(lo, hi);
+                let positions = all.get(start..end).unwrap_or_default().to_vec();
+                (positions, start, end, all.len())
+            }
+        };
+        let events = events_at(read.store().as_ref(), &positions).await?;
         Ok(EventConnection::from_events(
             events,
             CursorKind::Position,
             start > 0,
-            end < positions.len(),
-            total,
+            end < total,
+            total as u64,
         ))
     }
 
@@ -831,48 +991,24 @@ impl ReadQuery {
     ) -> async_graphql::Result<ComplaintConnection> {
         crate::access::require_query(ctx, engage_access::QueryClass::Complaints)?;
         let filter = filter.unwrap_or_default();
-        let order = order.unwrap_or_default();
-        let max = max_page_size(ctx);
+        let args = ListArgs::new(ctx, order, first, after, last, before);
         with_model::<Complaints, _>(
             ctx,
             |m| &m.complaints,
             as_of,
             |m| {
-                let mut all: Vec<(String, &Complaint)> = m
-                    .model
-                    .by_id
-                    .values()
-                    .filter(|c| {
+                let page = list(
+                    m.model.by_id.values(),
+                    |c| {
                         complaint_matches(c, &filter)
                             && crate::access::identity(ctx)
                                 .is_ok_and(|who| complaint_visible(who, c))
-                    })
-                    .map(|c| (time_key(c.received_at, &c.complaint_id, order), c))
-                    .collect();
-                all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                let page = keyed_page(
-                    all,
-                    &PageArgs {
-                        first,
-                        after,
-                        last,
-                        before,
                     },
-                    max,
+                    |c, order| time_key(c.received_at, &c.complaint_id, order),
+                    |c| ComplaintObject(c.clone()),
+                    &args,
                 )?;
-                Ok(ComplaintConnection {
-                    edges: page
-                        .items
-                        .into_iter()
-                        .map(|(cursor, c)| ComplaintEdge {
-                            cursor,
-                            node: ComplaintObject(c.clone()),
-                        })
-                        .collect(),
-                    page_info: page.page_info,
-                    total_count: page.total_count,
-                    as_of_position: m.checkpoint,
-                })
+                Ok(ComplaintConnection::new(page, m.checkpoint))
             },
         )
         .await

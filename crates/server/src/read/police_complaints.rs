@@ -2,16 +2,15 @@
 //! outcomes, the handling route and its history, and the learning recorded.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use engage_projections::models::PoliceComplaintCases;
 use engage_projections::models::police_complaints::{CaseStatus, PoliceComplaintCase};
 
 use super::{
-    AsOfInput, ProvenanceObject, SortOrder, keyed_page, max_page_size, time_key, wire_name,
+    AsOfInput, ListArgs, ProvenanceObject, SortOrder, connection, day_key, list, wire_name,
     with_model,
 };
-use crate::pagination::PageArgs;
-use crate::schema::{PageInfo, Uuid};
+use crate::schema::Uuid;
 
 /// Where a monitored case is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,22 +205,13 @@ fn matches(c: &PoliceComplaintCase, f: &PoliceComplaintCaseFilter) -> bool {
         && f.received_before.is_none_or(|d| c.received_on < d)
 }
 
-#[derive(SimpleObject)]
-pub struct PoliceComplaintCaseEdge {
-    cursor: String,
-    node: PoliceComplaintCaseObject,
-}
-
-/// A page of police complaint cases (Relay cursor connection).
-#[derive(SimpleObject)]
-pub struct PoliceComplaintCaseConnection {
-    edges: Vec<PoliceComplaintCaseEdge>,
-    page_info: PageInfo,
-    /// How many cases match the filter (all pages).
-    total_count: u64,
-    /// The log position the listing reflects.
-    as_of_position: u64,
-}
+connection!(
+    PoliceComplaintCaseConnection,
+    PoliceComplaintCaseEdge,
+    PoliceComplaintCaseObject,
+    "police complaint cases",
+    "cases"
+);
 
 #[derive(Default)]
 pub struct PoliceComplaintCaseQuery;
@@ -245,50 +235,23 @@ impl PoliceComplaintCaseQuery {
     ) -> async_graphql::Result<PoliceComplaintCaseConnection> {
         crate::access::require_query(ctx, engage_access::QueryClass::PoliceComplaintCases)?;
         let filter = filter.unwrap_or_default();
-        let order = order.unwrap_or_default();
-        let max = max_page_size(ctx);
+        let args = ListArgs::new(ctx, order, first, after, last, before);
         with_model::<PoliceComplaintCases, _>(
             ctx,
             |m| &m.police_complaint_cases,
             as_of,
             |m| {
-                let mut all: Vec<(String, &PoliceComplaintCase)> = m
-                    .model
-                    .by_id
-                    .values()
-                    .filter(|c| {
+                let page = list(
+                    m.model.by_id.values(),
+                    |c| {
                         matches(c, &filter)
                             && crate::access::identity(ctx).is_ok_and(|who| visible(who, c))
-                    })
-                    .map(|c| {
-                        let day = c.received_on.and_time(NaiveTime::MIN).and_utc();
-                        (time_key(day, &c.case_id, order), c)
-                    })
-                    .collect();
-                all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                let page = keyed_page(
-                    all,
-                    &PageArgs {
-                        first,
-                        after,
-                        last,
-                        before,
                     },
-                    max,
+                    |c, order| day_key(c.received_on, &c.case_id, order),
+                    |c| PoliceComplaintCaseObject(c.clone()),
+                    &args,
                 )?;
-                Ok(PoliceComplaintCaseConnection {
-                    edges: page
-                        .items
-                        .into_iter()
-                        .map(|(cursor, c)| PoliceComplaintCaseEdge {
-                            cursor,
-                            node: PoliceComplaintCaseObject(c.clone()),
-                        })
-                        .collect(),
-                    page_info: page.page_info,
-                    total_count: page.total_count,
-                    as_of_position: m.checkpoint,
-                })
+                Ok(PoliceComplaintCaseConnection::new(page, m.checkpoint))
             },
         )
         .await

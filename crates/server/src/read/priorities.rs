@@ -9,11 +9,10 @@ use engage_projections::models::priorities::{
 };
 
 use super::{
-    AsOfInput, ProvenanceObject, SortOrder, keyed_page, max_page_size, time_key, wire_name,
+    AsOfInput, ListArgs, ProvenanceObject, SortOrder, connection, list, time_key, wire_name,
     with_model,
 };
-use crate::pagination::PageArgs;
-use crate::schema::{PageInfo, Uuid};
+use crate::schema::Uuid;
 
 /// Where a priority is in its lifecycle.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,22 +272,13 @@ fn matches(p: &Priority, f: &PriorityFilter) -> bool {
         && f.proposed_before.is_none_or(|t| p.proposed_at < t)
 }
 
-#[derive(SimpleObject)]
-pub struct PriorityEdge {
-    cursor: String,
-    node: PriorityObject,
-}
-
-/// A page of priorities (Relay cursor connection).
-#[derive(SimpleObject)]
-pub struct PriorityConnection {
-    edges: Vec<PriorityEdge>,
-    page_info: PageInfo,
-    /// How many priorities match the filter (all pages).
-    total_count: u64,
-    /// The log position the listing reflects.
-    as_of_position: u64,
-}
+connection!(
+    PriorityConnection,
+    PriorityEdge,
+    PriorityObject,
+    "priorities",
+    "priorities"
+);
 
 #[derive(Default)]
 pub struct PriorityQuery;
@@ -311,47 +301,23 @@ impl PriorityQuery {
         before: Option<String>,
     ) -> async_graphql::Result<PriorityConnection> {
         let filter = filter.unwrap_or_default();
-        let order = order.unwrap_or_default();
-        let max = max_page_size(ctx);
+        let args = ListArgs::new(ctx, order, first, after, last, before);
         with_model::<Priorities, _>(
             ctx,
             |m| &m.priorities,
             as_of,
             |m| {
-                let mut all: Vec<(String, &Priority)> = m
-                    .model
-                    .by_id
-                    .values()
-                    .filter(|p| {
+                let page = list(
+                    m.model.by_id.values(),
+                    |p| {
                         matches(p, &filter)
                             && crate::access::identity(ctx).is_ok_and(|who| visible(who, p))
-                    })
-                    .map(|p| (time_key(p.proposed_at, &p.priority_id, order), p))
-                    .collect();
-                all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                let page = keyed_page(
-                    all,
-                    &PageArgs {
-                        first,
-                        after,
-                        last,
-                        before,
                     },
-                    max,
+                    |p, order| time_key(p.proposed_at, &p.priority_id, order),
+                    |p| PriorityObject(p.clone()),
+                    &args,
                 )?;
-                Ok(PriorityConnection {
-                    edges: page
-                        .items
-                        .into_iter()
-                        .map(|(cursor, p)| PriorityEdge {
-                            cursor,
-                            node: PriorityObject(p.clone()),
-                        })
-                        .collect(),
-                    page_info: page.page_info,
-                    total_count: page.total_count,
-                    as_of_position: m.checkpoint,
-                })
+                Ok(PriorityConnection::new(page, m.checkpoint))
             },
         )
         .await

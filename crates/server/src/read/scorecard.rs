@@ -91,7 +91,7 @@ fn check_period(from: DateTime<Utc>, to: DateTime<Utc>) -> async_graphql::Result
     }
 }
 
-fn check_borough(code: &str) -> async_graphql::Result<BoroughCode> {
+pub(super) fn check_borough(code: &str) -> async_graphql::Result<BoroughCode> {
     match engage_domain::reference::borough(code) {
         Some(b) => Ok(BoroughCode::new(b.code)),
         None => Err(ErrorCode::Validation.error(format!(
