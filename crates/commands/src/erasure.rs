@@ -112,13 +112,7 @@ impl CommandService {
         self.keys.begin_erasure(subject).await?;
         let lookups = InMemoryReference::default();
         let executed = self
-            .execute::<DataSubject>(
-                &stream,
-                command.clone().into(),
-                actor,
-                &lookups,
-                options,
-            )
+            .execute::<DataSubject>(&stream, command.clone().into(), actor, &lookups, options)
             .await;
         match executed {
             Ok(done) => {

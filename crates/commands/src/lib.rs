@@ -51,11 +51,11 @@ use std::time::Duration;
 use chrono::Utc;
 use engage_domain::catalogue::{DecodeError, decode_recorded};
 use engage_domain::{Aggregate, CatalogueEvent, DecisionContext, DomainError, Lookups};
-use engage_privacy::{KeyStore, PrivacyError, open_stored, seal_new_event};
 use engage_log::{
     Actor, ActualVersion, EventStore, ExpectedVersion, PayloadError, RecordedPosition, StoreError,
     StreamId, Timestamp,
 };
+use engage_privacy::{KeyStore, PrivacyError, open_stored, seal_new_event};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -131,7 +131,9 @@ pub enum CommandError {
 
     /// Personal data in the aggregate's history could not be opened (its sealed form fails
     /// authentication, or the key store failed).
-    #[error("the personal data in the event at position {position} of stream `{stream}` cannot be opened: {source}")]
+    #[error(
+        "the personal data in the event at position {position} of stream `{stream}` cannot be opened: {source}"
+    )]
     Unsealable {
         stream: StreamId,
         position: u64,
@@ -144,9 +146,7 @@ pub enum CommandError {
     Privacy(#[from] PrivacyError),
 
     /// Erasure of a data subject about whom nothing personal was ever recorded.
-    #[error(
-        "no personal data was ever recorded for data subject {0}: there is nothing to erase"
-    )]
+    #[error("no personal data was ever recorded for data subject {0}: there is nothing to erase")]
     UnknownDataSubject(Uuid),
 
     /// The event store failed or refused the append.

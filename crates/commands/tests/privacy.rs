@@ -182,7 +182,10 @@ async fn personal_data_is_sealed_in_the_log_and_opened_for_decisions() {
     }
     let stored = f.store.read_stream(&complaint, 0, 10).await.expect("read");
     let payload = stored[0].payload.to_value().expect("json");
-    assert_eq!(payload["personal"]["data_subject_id"], subject(1).to_string());
+    assert_eq!(
+        payload["personal"]["data_subject_id"],
+        subject(1).to_string()
+    );
     assert!(payload["personal"]["sealed"]["ciphertext"].is_string());
 
     // The duplicate custody record check needs the plaintext: loading opens it.
@@ -232,12 +235,20 @@ async fn a_retried_sealed_command_seals_to_the_same_bytes_and_returns_the_origin
     assert_eq!(attempts[0].payload, attempts[1].payload);
     let first = f
         .store
-        .append(&stream, ExpectedVersion::NoStream, vec![attempts[0].clone()])
+        .append(
+            &stream,
+            ExpectedVersion::NoStream,
+            vec![attempts[0].clone()],
+        )
         .await
         .expect("first append");
     let retry = f
         .store
-        .append(&stream, ExpectedVersion::NoStream, vec![attempts[1].clone()])
+        .append(
+            &stream,
+            ExpectedVersion::NoStream,
+            vec![attempts[1].clone()],
+        )
         .await
         .expect("a retry is not a conflict");
     assert!(retry.already_recorded);
@@ -246,7 +257,13 @@ async fn a_retried_sealed_command_seals_to_the_same_bytes_and_returns_the_origin
     // Through the service: the same key again returns the same positions.
     let again = f
         .service
-        .execute::<VictimComplaint>(&stream, raise(11, 4, NAME), &visitor(), &f.lookups, options())
+        .execute::<VictimComplaint>(
+            &stream,
+            raise(11, 4, NAME),
+            &visitor(),
+            &f.lookups,
+            options(),
+        )
         .await
         .expect("retry");
     assert!(again.already_recorded);
@@ -279,7 +296,12 @@ async fn erasure_records_why_destroys_the_key_and_commands_still_work() {
         )
         .await
         .expect("raise");
-    let key_bytes = f.keys.key(subject(2)).await.expect("key").expect("has a key");
+    let key_bytes = f
+        .keys
+        .key(subject(2))
+        .await
+        .expect("key")
+        .expect("has a key");
 
     let admin = Actor::new("admin-1", "administrator", "MOPAC");
     let erase = |who: u128| EraseDataSubject {
@@ -310,7 +332,10 @@ async fn erasure_records_why_destroys_the_key_and_commands_still_work() {
         found_in(f.dir.path(), key_bytes.bytes()).is_empty(),
         "the destroyed key's bytes are in no file"
     );
-    assert!(f.keys.key(subject(5)).await.expect("key").is_some(), "others keep theirs");
+    assert!(
+        f.keys.key(subject(5)).await.expect("key").is_some(),
+        "others keep theirs"
+    );
 
     // Erasing again answers the first erasure; an unknown subject is an error.
     let again = f
@@ -398,9 +423,15 @@ async fn an_erasure_interrupted_before_its_key_was_destroyed_is_completed_on_sta
         Arc::clone(&f.store),
         Arc::new(SqliteKeyStore::in_dir(f.dir.path()).expect("keys")),
     );
-    let completed = restarted.complete_pending_erasures().await.expect("complete");
+    let completed = restarted
+        .complete_pending_erasures()
+        .await
+        .expect("complete");
     assert_eq!(completed, vec![subject(7)]);
     assert!(f.keys.key(subject(7)).await.expect("key").is_none());
-    assert!(f.keys.key(subject(8)).await.expect("key").is_some(), "not recorded: not erased");
+    assert!(
+        f.keys.key(subject(8)).await.expect("key").is_some(),
+        "not recorded: not erased"
+    );
     assert!(f.keys.pending_erasures().await.expect("pending").is_empty());
 }

@@ -15,9 +15,9 @@ use serde_json::Value;
 
 use crate::reference_data::{custody_suite, ward};
 use crate::{
-    board, community_payback, custody_visit, data_subject, fund_round, iag, lcp2, neighbourhood_watch,
-    partnership_board, performance, police_complaint_case, prevention_bid, priority,
-    stop_search_monitoring, victim_complaint, ward_panel,
+    board, community_payback, custody_visit, data_subject, fund_round, iag, lcp2,
+    neighbourhood_watch, partnership_board, performance, police_complaint_case, prevention_bid,
+    priority, stop_search_monitoring, victim_complaint, ward_panel,
 };
 
 /// The JSON Schema keyword that marks an object holding personal data (UK GDPR) about one

@@ -118,16 +118,23 @@ pub(crate) mod tests {
 
     /// One of each event type, for the catalogue's round-trip test.
     pub(crate) fn samples() -> Vec<Event> {
-        DataSubject::decide(&State::default(), erase("request 42", "Art. 17(1)(a)"), &ctx())
-            .unwrap()
+        DataSubject::decide(
+            &State::default(),
+            erase("request 42", "Art. 17(1)(a)"),
+            &ctx(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn erasure_is_recorded_once_with_reason_and_basis() {
         let ctx = ctx();
-        let events =
-            DataSubject::decide(&State::default(), erase(" request 42 ", "Art. 17(1)(b)"), &ctx)
-                .unwrap();
+        let events = DataSubject::decide(
+            &State::default(),
+            erase(" request 42 ", "Art. 17(1)(b)"),
+            &ctx,
+        )
+        .unwrap();
         assert_eq!(
             events,
             vec![Event::Erased(DataSubjectErased {

@@ -108,9 +108,8 @@ pub fn placeholder(shape: &PersonalShape, data_subject_id: Value, marker: &str) 
 /// A payload with its sealed `personal` object replaced by the [`SEALED_MARKER`] placeholder,
 /// so it decodes without the key.
 pub fn withhold(shape: &PersonalShape, payload: &Payload) -> Result<Payload, DecodeError> {
-    let invalid = |e: &dyn std::fmt::Display| {
-        DecodeError::invalid(shape.event_type, shape.schema_version, e)
-    };
+    let invalid =
+        |e: &dyn std::fmt::Display| DecodeError::invalid(shape.event_type, shape.schema_version, e);
     let mut value = payload.to_value().map_err(|e| invalid(&e))?;
     if let Some(personal) = value.get_mut(PERSONAL_FIELD)
         && personal.get(SEALED_FIELD).is_some()
@@ -237,8 +236,7 @@ mod tests {
         // A quoted key inside a string is escaped, so it never looks sealed.
         let plain = Payload::parse(r#"{"note":"\"sealed\":{"}"#).unwrap();
         assert!(!is_sealed_text(plain.as_str()));
-        let no_subject =
-            Payload::parse(r#"{"personal":{"sealed":{"alg":"x"}}}"#).unwrap();
+        let no_subject = Payload::parse(r#"{"personal":{"sealed":{"alg":"x"}}}"#).unwrap();
         assert!(withhold(shape, &no_subject).is_err());
     }
 

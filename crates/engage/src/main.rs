@@ -8,6 +8,7 @@
 //! 3 `verify` found the log tampered with or damaged.
 
 mod cli;
+mod personal_data;
 mod progress;
 mod rebuild;
 mod seed;

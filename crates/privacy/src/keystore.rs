@@ -73,9 +73,7 @@ pub enum SubjectStatus {
 #[derive(Debug, thiserror::Error)]
 pub enum KeyStoreError {
     /// New details cannot be sealed for a subject whose key was destroyed.
-    #[error(
-        "data subject {0} was erased: record new details under a new data subject id"
-    )]
+    #[error("data subject {0} was erased: record new details under a new data subject id")]
     Erased(Uuid),
     #[error("the operating system's random generator failed: {0}")]
     Random(String),

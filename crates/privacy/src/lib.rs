@@ -47,9 +47,13 @@ pub enum PrivacyError {
     KeyStore(#[from] KeyStoreError),
     /// Authentication failed: the sealed data, its subject id or the key is not the one it
     /// was sealed with.
-    #[error("the sealed personal data of data subject {subject} fails authentication (altered, or the wrong key)")]
+    #[error(
+        "the sealed personal data of data subject {subject} fails authentication (altered, or the wrong key)"
+    )]
     Tampered { subject: Uuid },
-    #[error("the personal data of data subject {subject} is sealed with `{alg}`, which this build does not know")]
+    #[error(
+        "the personal data of data subject {subject} is sealed with `{alg}`, which this build does not know"
+    )]
     UnknownAlgorithm { subject: Uuid, alg: String },
     #[error("a {event_type} payload has personal data without a valid data_subject_id")]
     NoDataSubject { event_type: String },

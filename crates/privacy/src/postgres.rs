@@ -201,7 +201,11 @@ impl KeyStore for PostgresKeyStore {
                      ON CONFLICT (data_subject_id) DO NOTHING",
                     self.keys_table
                 ),
-                &[&subject, &fresh.bytes().as_slice(), &timestamp_micros(Utc::now())],
+                &[
+                    &subject,
+                    &fresh.bytes().as_slice(),
+                    &timestamp_micros(Utc::now()),
+                ],
             )
             .await?;
         match self.read(&client, subject).await? {

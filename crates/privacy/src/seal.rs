@@ -23,8 +23,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload as AeadPayload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use engage_domain::personal::{
-    DATA_SUBJECT_FIELD, ERASED_MARKER, PERSONAL_FIELD, PersonalShape, SEALED_FIELD,
-    personal_shape, placeholder,
+    DATA_SUBJECT_FIELD, ERASED_MARKER, PERSONAL_FIELD, PersonalShape, SEALED_FIELD, personal_shape,
+    placeholder,
 };
 use engage_log::{NewEvent, Payload};
 use hmac::{Hmac, Mac};
@@ -33,8 +33,8 @@ use serde_json::{Map, Value};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::keystore::{KeyStore, SubjectKey};
 use crate::PrivacyError;
+use crate::keystore::{KeyStore, SubjectKey};
 
 /// The algorithm name recorded in every sealed object.
 pub const ALGORITHM: &str = "XChaCha20-Poly1305+HMAC-SHA256-SIV/v1";
@@ -58,8 +58,8 @@ pub struct SealedBox {
 /// HMAC-SHA256 over length-prefixed parts (HMAC takes keys of any length; the error is
 /// there only because the trait allows fixed-length keys).
 fn hmac(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], PrivacyError> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .map_err(|_| PrivacyError::InvalidKey)?;
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).map_err(|_| PrivacyError::InvalidKey)?;
     for part in parts {
         mac.update(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
         mac.update(part);
@@ -149,10 +149,7 @@ fn personal_of(value: &mut Value) -> Option<&mut Map<String, Value>> {
     value.get_mut(PERSONAL_FIELD)?.as_object_mut()
 }
 
-fn subject_of(
-    object: &Map<String, Value>,
-    shape: &PersonalShape,
-) -> Result<Uuid, PrivacyError> {
+fn subject_of(object: &Map<String, Value>, shape: &PersonalShape) -> Result<Uuid, PrivacyError> {
     object
         .get(DATA_SUBJECT_FIELD)
         .and_then(Value::as_str)
@@ -238,8 +235,8 @@ pub async fn open_payload(
     let Some(sealed) = personal.get(SEALED_FIELD) else {
         return Ok(Opened::Plain { subject });
     };
-    let sealed: SealedBox = serde_json::from_value(sealed.clone())
-        .map_err(|_| PrivacyError::Tampered { subject })?;
+    let sealed: SealedBox =
+        serde_json::from_value(sealed.clone()).map_err(|_| PrivacyError::Tampered { subject })?;
     let Some(key) = keys.key(subject).await? else {
         let erased = placeholder(shape, Value::String(subject.to_string()), ERASED_MARKER);
         payload[PERSONAL_FIELD] = erased;

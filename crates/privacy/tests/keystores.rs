@@ -34,7 +34,11 @@ async fn lifecycle(keys: &dyn KeyStore) {
     assert_eq!(keys.status(a).await.unwrap(), SubjectStatus::Unknown);
     assert!(keys.key(a).await.unwrap().is_none());
     let ka = keys.key_for_sealing(a).await.unwrap();
-    assert_eq!(keys.key_for_sealing(a).await.unwrap(), ka, "one key per subject");
+    assert_eq!(
+        keys.key_for_sealing(a).await.unwrap(),
+        ka,
+        "one key per subject"
+    );
     let kb = keys.key_for_sealing(b).await.unwrap();
     assert_ne!(ka, kb);
     assert_eq!(
@@ -63,7 +67,11 @@ async fn lifecycle(keys: &dyn KeyStore) {
         keys.key_for_sealing(a).await,
         Err(KeyStoreError::Erased(s)) if s == a
     ));
-    assert_eq!(keys.key(b).await.unwrap(), Some(kb.clone()), "others keep theirs");
+    assert_eq!(
+        keys.key(b).await.unwrap(),
+        Some(kb.clone()),
+        "others keep theirs"
+    );
 
     // Export, and import into a fresh store of the same kind is checked below; an import
     // never brings an erased subject back and never replaces a key.
@@ -106,7 +114,10 @@ async fn round_trip(from: &dyn KeyStore, to: &dyn KeyStore) {
     let exported = from.export().await.unwrap();
     let report = to.import(&exported).await.unwrap();
     assert_eq!(report.added + report.erased, exported.len());
-    assert_eq!(to.import(&exported).await.unwrap().unchanged, exported.len());
+    assert_eq!(
+        to.import(&exported).await.unwrap().unchanged,
+        exported.len()
+    );
     for record in &exported {
         assert_eq!(
             to.key(record.data_subject_id).await.unwrap(),
@@ -134,7 +145,11 @@ async fn sqlite_key_store_is_durable_and_destroyed_keys_leave_no_bytes_in_its_fi
     let kept_key = keys.key_for_sealing(kept).await.unwrap();
     drop(keys);
     let keys = SqliteKeyStore::in_dir(dir.path()).unwrap();
-    assert_eq!(keys.key(doomed).await.unwrap(), Some(doomed_key.clone()), "durable");
+    assert_eq!(
+        keys.key(doomed).await.unwrap(),
+        Some(doomed_key.clone()),
+        "durable"
+    );
     let bytes = all_bytes(dir.path());
     assert!(contains(&bytes, doomed_key.bytes()), "the key is stored");
 
@@ -147,7 +162,10 @@ async fn sqlite_key_store_is_durable_and_destroyed_keys_leave_no_bytes_in_its_fi
     assert!(contains(&bytes, kept_key.bytes()));
     drop(keys);
     let keys = SqliteKeyStore::in_dir(dir.path()).unwrap();
-    assert!(keys.key(doomed).await.unwrap().is_none(), "still erased after reopening");
+    assert!(
+        keys.key(doomed).await.unwrap().is_none(),
+        "still erased after reopening"
+    );
     assert!(!contains(&all_bytes(dir.path()), doomed_key.bytes()));
 
     let other = tempfile::tempdir().unwrap();

@@ -123,7 +123,9 @@ async fn an_erased_subject_reads_as_a_placeholder_and_cannot_be_given_new_detail
     let keys = MemoryKeyStore::new();
     let mut event = member_joined("Zebedee Quartermaine");
     seal_new_event(&mut event, &keys).await.unwrap();
-    keys.destroy_key(subject(), chrono::Utc::now()).await.unwrap();
+    keys.destroy_key(subject(), chrono::Utc::now())
+        .await
+        .unwrap();
 
     let mut value = event.payload.to_value().unwrap();
     let outcome = open_payload("WardPanelMemberJoined", 1, &mut value, &keys)
@@ -160,7 +162,10 @@ async fn read_models_decode_sealed_payloads_without_keys() {
 
 #[test]
 fn redaction_keeps_the_subject_and_hides_the_details() {
-    let mut value = member_joined("Zebedee Quartermaine").payload.to_value().unwrap();
+    let mut value = member_joined("Zebedee Quartermaine")
+        .payload
+        .to_value()
+        .unwrap();
     assert!(redact_payload("WardPanelMemberJoined", 1, &mut value));
     assert_eq!(
         value["personal"],

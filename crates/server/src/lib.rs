@@ -39,6 +39,7 @@ use tokio::sync::watch;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub mod erasure;
 pub mod errors;
 pub mod http;
 pub mod identity;
@@ -86,6 +87,10 @@ pub struct ServerConfig {
     /// catch up with the log before answering `UNAVAILABLE` (only ever waited for while a
     /// long log is read at startup, or when the store is failing).
     pub reference_wait: Duration,
+    /// The key store of personal data (see `engage_privacy`). `None` keeps keys in memory
+    /// only, for tests: they are lost when the server stops, and with them every personal
+    /// detail recorded meanwhile. `engage serve` always gives the store's key store.
+    pub keys: Option<Arc<dyn engage_privacy::KeyStore>>,
 }
 
 impl Default for ServerConfig {
@@ -102,6 +107,7 @@ impl Default for ServerConfig {
             websocket_keepalive: Some(Duration::from_secs(30)),
             dev_actor: identity::default_dev_actor(),
             reference_wait: Duration::from_secs(10),
+            keys: None,
         }
     }
 }
@@ -160,6 +166,19 @@ pub fn router_with(config: ServerConfig, store: Arc<dyn EventStore>, read: ReadS
     build_router(config, store, read, shutdown).0
 }
 
+/// The configured key store, or one in memory (with a warning) when none was given.
+fn key_store(config: &ServerConfig) -> Arc<dyn engage_privacy::KeyStore> {
+    match &config.keys {
+        Some(keys) => Arc::clone(keys),
+        None => {
+            tracing::warn!(
+                "no key store configured: personal-data keys are kept in memory and lost when the server stops"
+            );
+            Arc::new(engage_privacy::MemoryKeyStore::new())
+        }
+    }
+}
+
 fn build_router(
     config: ServerConfig,
     store: Arc<dyn EventStore>,
@@ -167,7 +186,7 @@ fn build_router(
     shutdown: watch::Receiver<bool>,
 ) -> (Router, metrics::Metrics) {
     let commands = mutations::CommandContext {
-        service: CommandService::new(Arc::clone(&store)),
+        service: CommandService::new(Arc::clone(&store), key_store(&config)),
         reference: Arc::new(reference::LogReference::follow(
             Arc::clone(&store),
             config.reference_wait,
