@@ -81,7 +81,7 @@ pub enum KeyStoreError {
     Sqlite {
         path: String,
         #[source]
-        source: rusqlite::Error,
+        source: Box<rusqlite::Error>,
     },
     #[error("the PostgreSQL key store failed: {0}")]
     Postgres(#[from] tokio_postgres::Error),

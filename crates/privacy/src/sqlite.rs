@@ -61,7 +61,7 @@ impl SqliteKeyStore {
     pub fn open(path: &Path) -> Result<Self, KeyStoreError> {
         let err = |source| KeyStoreError::Sqlite {
             path: path.display().to_string(),
-            source,
+            source: Box::new(source),
         };
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
@@ -99,7 +99,10 @@ impl SqliteKeyStore {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            f(&mut guard).map_err(|source| KeyStoreError::Sqlite { path, source })?
+            f(&mut guard).map_err(|source| KeyStoreError::Sqlite {
+                path,
+                source: Box::new(source),
+            })?
         })
         .await
         .map_err(|e| KeyStoreError::Task(e.to_string()))?
@@ -152,6 +155,21 @@ fn micros(t: Timestamp) -> i64 {
 
 fn instant(us: i64, subject: &str) -> Result<Timestamp, KeyStoreError> {
     timestamp_from_micros(us).ok_or_else(|| KeyStoreError::Corrupt(subject.to_owned()))
+}
+
+fn active_record(id: &str, key: &[u8], created: i64) -> Result<KeyRecord, KeyStoreError> {
+    let subject = Uuid::parse_str(id).map_err(|_| KeyStoreError::Corrupt(id.to_owned()))?;
+    let key = SubjectKey::from_slice(key).ok_or_else(|| KeyStoreError::Corrupt(id.to_owned()))?;
+    Ok(KeyRecord::active(subject, &key, instant(created, id)?))
+}
+
+fn erased_record(id: &str, created: i64, erased: i64) -> Result<KeyRecord, KeyStoreError> {
+    Ok(KeyRecord {
+        data_subject_id: Uuid::parse_str(id).map_err(|_| KeyStoreError::Corrupt(id.to_owned()))?,
+        key: None,
+        created_at: instant(created, id)?,
+        erased_at: Some(instant(erased, id)?),
+    })
 }
 
 /// Delete the key and record the erasure in one transaction, then checkpoint the WAL so the
@@ -282,14 +300,7 @@ impl KeyStore for SqliteKeyStore {
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             for (id, key, created) in rows {
-                let record = (|| {
-                    let subject =
-                        Uuid::parse_str(&id).map_err(|_| KeyStoreError::Corrupt(id.clone()))?;
-                    let key = SubjectKey::from_slice(&key)
-                        .ok_or_else(|| KeyStoreError::Corrupt(id.clone()))?;
-                    Ok(KeyRecord::active(subject, &key, instant(created, &id)?))
-                })();
-                match record {
+                match active_record(&id, &key, created) {
                     Ok(r) => out.push(r),
                     Err(e) => return Ok(Err(e)),
                 }
@@ -301,16 +312,7 @@ impl KeyStore for SqliteKeyStore {
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
             for (id, created, erased) in rows {
-                let record = (|| {
-                    Ok(KeyRecord {
-                        data_subject_id: Uuid::parse_str(&id)
-                            .map_err(|_| KeyStoreError::Corrupt(id.clone()))?,
-                        key: None,
-                        created_at: instant(created, &id)?,
-                        erased_at: Some(instant(erased, &id)?),
-                    })
-                })();
-                match record {
+                match erased_record(&id, created, erased) {
                     Ok(r) => out.push(r),
                     Err(e) => return Ok(Err(e)),
                 }
