@@ -27,12 +27,22 @@
 //! the same key — after a timeout, a lost response, a crash — is recorded once: the second
 //! call finds the first call's events and returns them with `already_recorded: true`.
 //!
+//! **Personal data.** Every service has a key store ([`engage_privacy::KeyStore`]). Before
+//! appending, each event's `personal` object is sealed with its data subject's key
+//! ([`engage_privacy::seal_new_event`]), so the log (and its hash chain) holds ciphertext
+//! only; the seal is deterministic, so an idempotent retry seals to the same bytes. Loading
+//! a stream opens sealed details for the decision (a subject whose key was destroyed reads
+//! as the `[erased]` placeholder, so the aggregate still folds). Erasure is
+//! [`CommandService::erase_data_subject`] (see [`erasure`]).
+//!
 //! **Long-running writers.** [`CommandService::execute_on`] keeps a [`Loaded`] aggregate
 //! between commands, so a writer issuing many commands to one aggregate (a seeder, an
 //! importer) neither re-reads its history for every command nor reads at all while it is
 //! the only writer. Correctness is unchanged: the append still names the version the
 //! decision was based on, and a conflict (or a refusal) makes the service catch up with the
 //! events appended since and decide again.
+
+pub mod erasure;
 
 use std::fmt;
 use std::sync::Arc;
@@ -45,6 +55,7 @@ use engage_log::{
     Actor, ActualVersion, EventStore, ExpectedVersion, PayloadError, RecordedPosition, StoreError,
     StreamId, Timestamp,
 };
+use engage_privacy::{KeyStore, PrivacyError, open_stored, seal_new_event};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -118,6 +129,26 @@ pub enum CommandError {
         source: PayloadError,
     },
 
+    /// Personal data in the aggregate's history could not be opened (its sealed form fails
+    /// authentication, or the key store failed).
+    #[error(
+        "the personal data in the event at position {position} of stream `{stream}` cannot be opened: {source}"
+    )]
+    Unsealable {
+        stream: StreamId,
+        position: u64,
+        #[source]
+        source: PrivacyError,
+    },
+
+    /// The command's personal data could not be sealed (e.g. its data subject was erased).
+    #[error(transparent)]
+    Privacy(#[from] PrivacyError),
+
+    /// Erasure of a data subject about whom nothing personal was ever recorded.
+    #[error("no personal data was ever recorded for data subject {0}: there is nothing to erase")]
+    UnknownDataSubject(Uuid),
+
     /// The event store failed or refused the append.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -133,8 +164,17 @@ impl CommandError {
             Self::WrongStream { .. } => "WRONG_STREAM",
             Self::IdempotencyKeyReused { .. } => "IDEMPOTENCY_MISMATCH",
             Self::Encode { .. } => "INTERNAL",
+            Self::Unsealable { source, .. } => source.code(),
+            Self::Privacy(e) => e.code(),
+            Self::UnknownDataSubject(_) => "UNKNOWN_DATA_SUBJECT",
             Self::Store(e) => e.code(),
         }
+    }
+}
+
+impl From<engage_privacy::KeyStoreError> for CommandError {
+    fn from(e: engage_privacy::KeyStoreError) -> Self {
+        Self::Privacy(PrivacyError::KeyStore(e))
     }
 }
 
@@ -279,10 +319,12 @@ fn derived_id(tag: &[u8], key: Uuid, index: u32) -> Uuid {
     Uuid::new_v8(bytes)
 }
 
-/// Executes commands against aggregates stored in an [`EventStore`]. Cheap to clone.
+/// Executes commands against aggregates stored in an [`EventStore`], sealing personal data
+/// with the keys of a [`KeyStore`]. Cheap to clone.
 #[derive(Clone)]
 pub struct CommandService {
     store: Arc<dyn EventStore>,
+    keys: Arc<dyn KeyStore>,
     max_attempts: u32,
 }
 
@@ -295,9 +337,12 @@ impl fmt::Debug for CommandService {
 }
 
 impl CommandService {
-    pub fn new(store: Arc<dyn EventStore>) -> Self {
+    /// A service appending to `store` and keeping personal data's keys in `keys` (which must
+    /// be the key store of that log: see `engage_privacy`).
+    pub fn new(store: Arc<dyn EventStore>, keys: Arc<dyn KeyStore>) -> Self {
         Self {
             store,
+            keys,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
         }
     }
@@ -310,6 +355,10 @@ impl CommandService {
 
     pub fn store(&self) -> &Arc<dyn EventStore> {
         &self.store
+    }
+
+    pub fn keys(&self) -> &Arc<dyn KeyStore> {
+        &self.keys
     }
 
     /// Read and fold `stream` from its first event.
@@ -331,7 +380,27 @@ impl CommandService {
             let page = self.store.read_stream(stream, from, LOAD_PAGE).await?;
             let full = page.len() == LOAD_PAGE;
             for recorded in &page {
-                let event = decode_recorded(recorded).map_err(|source| CommandError::Decode {
+                let opened = open_stored(
+                    &recorded.event_type,
+                    recorded.schema_version,
+                    &recorded.payload,
+                    &*self.keys,
+                )
+                .await
+                .map_err(|source| CommandError::Unsealable {
+                    stream: stream.clone(),
+                    position: recorded.position,
+                    source,
+                })?;
+                let event = match &opened {
+                    Some(payload) => engage_domain::decode(
+                        &recorded.event_type,
+                        recorded.schema_version,
+                        payload,
+                    ),
+                    None => decode_recorded(recorded),
+                }
+                .map_err(|source| CommandError::Decode {
                     stream: stream.clone(),
                     position: recorded.position,
                     source,
@@ -482,6 +551,8 @@ impl CommandService {
                     let index = u32::try_from(index).unwrap_or(u32::MAX);
                     new = new.with_event_id(event_id_for_key(key, index));
                 }
+                // Sealed after the event id is final: the nonce is derived from it.
+                seal_new_event(&mut new, &*self.keys).await?;
                 new_events.push(new);
             }
             let expected = loaded

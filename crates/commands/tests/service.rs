@@ -34,7 +34,10 @@ fn fixture() -> Fixture {
     let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open_in_dir(dir.path()).expect("open"));
     Fixture {
         _dir: dir,
-        service: CommandService::new(Arc::clone(&store)),
+        service: CommandService::new(
+            Arc::clone(&store),
+            Arc::new(engage_privacy::MemoryKeyStore::new()),
+        ),
         store,
         lookups: InMemoryReference::new().with_ward(CAMDEN_WARD, "Kentish Town South", CAMDEN),
     }

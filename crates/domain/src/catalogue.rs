@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::reference_data::{custody_suite, ward};
 use crate::{
-    access_log, board, community_payback, custody_visit, fund_round, iag, lcp2,
+    access_log, board, community_payback, custody_visit, data_subject, fund_round, iag, lcp2,
     neighbourhood_watch, partnership_board, performance, police_complaint_case, prevention_bid,
     priority, stop_search_monitoring, victim_complaint, ward_panel,
 };
@@ -255,6 +255,7 @@ domain_events! {
     NeighbourhoodWatch => neighbourhood_watch,
     Lcp2 => lcp2,
     PartnershipBoard => partnership_board,
+    DataSubject => data_subject,
     ; records:
     AccessLog => access_log,
 }
@@ -269,7 +270,24 @@ pub fn all_entries() -> Vec<CatalogueEntry> {
 
 /// Read a stored payload of `event_type` at `schema_version` as the current domain event,
 /// upcasting older versions.
+///
+/// A sealed `personal` object (see [`crate::personal`]) decodes as a placeholder that keeps
+/// its `data_subject_id`; only event types that carry personal data are looked at for it.
 pub fn decode(
+    event_type: &str,
+    schema_version: u32,
+    payload: &Payload,
+) -> Result<DomainEvent, DecodeError> {
+    if let Some(shape) = crate::personal::personal_shape(event_type, schema_version)
+        && crate::personal::is_sealed_text(payload.as_str())
+    {
+        let withheld = crate::personal::withhold(shape, payload)?;
+        return decode_plain(event_type, schema_version, &withheld);
+    }
+    decode_plain(event_type, schema_version, payload)
+}
+
+fn decode_plain(
     event_type: &str,
     schema_version: u32,
     payload: &Payload,
@@ -427,6 +445,7 @@ mod tests {
         all.extend(each(lcp2::tests::samples()));
         all.extend(each(partnership_board::tests::samples()));
         all.extend(each(access_log::tests::samples()));
+        all.extend(each(data_subject::tests::samples()));
         all
     }
 

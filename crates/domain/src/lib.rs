@@ -34,6 +34,7 @@ pub mod reference;
 pub mod board;
 pub mod community_payback;
 pub mod custody_visit;
+pub mod data_subject;
 pub mod fund_round;
 pub mod iag;
 pub mod lcp2;

@@ -80,6 +80,13 @@ pub enum Command {
     /// Print a signed bearer token (JWT) for a role and scope, for local use: send it as
     /// `Authorization: Bearer <token>`. Signed with the secret `engage serve` uses.
     Token(crate::access::TokenArgs),
+    /// Erase a data subject's personal data: record why and on what legal basis, then
+    /// destroy their key (the log still verifies). Stop `engage serve` on the embedded store
+    /// first, or use the `eraseDataSubject` mutation.
+    Erase(crate::personal_data::EraseArgs),
+    /// Back up or restore the personal-data keys, kept apart from the log (`keys.sqlite`).
+    #[command(subcommand)]
+    Keys(crate::personal_data::KeysCommand),
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +195,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Projections => {
             crate::rebuild::projections_cmd(&location, &cli.global.data_dir).await
         }
+        Command::Erase(args) => crate::personal_data::erase_cmd(&location, args).await,
+        Command::Keys(command) => crate::personal_data::keys_cmd(&location, command).await,
     }
 }
 
@@ -205,7 +214,14 @@ async fn serve_cmd(
     let store = location.open().await?;
     let head = store.head().await.context("reading the head of the log")?;
     tracing::info!(store = %location.describe(), events = head.position, "event store open");
+    let keys = crate::personal_data::open_keys(location).await?;
+    crate::personal_data::complete_pending(&engage_commands::CommandService::new(
+        Arc::clone(&store),
+        Arc::clone(&keys),
+    ))
+    .await?;
     let config = engage_server::ServerConfig {
+        keys: Some(keys),
         listen: args.listen,
         graphiql: args.graphiql,
         max_body_bytes: args.max_body_bytes,
@@ -363,7 +379,7 @@ async fn export_cmd(location: &StoreLocation, args: ExportArgs) -> anyhow::Resul
 }
 
 /// The identity recorded for imports run from the command line (until tokens exist).
-fn operator() -> engage_log::Actor {
+pub(crate) fn operator() -> engage_log::Actor {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     engage_log::Actor::new(format!("cli:{user}"), "administrator", "engage-cli")
 }
@@ -373,7 +389,8 @@ async fn import_data_cmd(
     command: ImportCommand,
 ) -> anyhow::Result<ExitCode> {
     let store = location.open().await?;
-    let service = engage_commands::CommandService::new(Arc::clone(&store));
+    let keys = crate::personal_data::open_keys(location).await?;
+    let service = engage_commands::CommandService::new(Arc::clone(&store), keys);
     let actor = operator();
     let open = |file: &PathBuf| {
         std::fs::File::open(file)

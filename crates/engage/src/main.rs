@@ -10,6 +10,7 @@
 mod access;
 mod cli;
 mod config_file;
+mod personal_data;
 mod progress;
 mod rebuild;
 mod seed;

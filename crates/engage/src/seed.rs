@@ -114,7 +114,8 @@ pub async fn seed_cmd(location: &StoreLocation, args: SeedArgs) -> anyhow::Resul
             head.position
         );
     }
-    let service = CommandService::new(Arc::clone(&store));
+    let keys = crate::personal_data::open_keys(location).await?;
+    let service = CommandService::new(Arc::clone(&store), keys);
     let planner = Planner::new(Arc::clone(&world), args.seed, args.events);
 
     eprintln!(

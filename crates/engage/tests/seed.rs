@@ -37,9 +37,11 @@ fn seed(dir: &Path, seed: &str) -> Output {
 }
 
 /// Every event's content — not its id, position or recording time, which depend on timing —
-/// in a canonical order.
+/// in a canonical order. Personal data is compared opened (with the store's own keys):
+/// each run makes its own random keys, so the sealed bytes differ.
 async fn content(dir: &Path) -> Vec<String> {
     let store = SqliteStore::open_read_only(&dir.join(EVENTS_FILE)).expect("open");
+    let keys = engage_privacy::SqliteKeyStore::in_dir(dir).expect("keys");
     let mut all = Vec::new();
     let mut from = 1;
     loop {
@@ -47,6 +49,10 @@ async fn content(dir: &Path) -> Vec<String> {
         let Some(last) = page.last() else { break };
         from = last.position + 1;
         for e in page {
+            let mut payload = e.payload.to_value().expect("payload");
+            engage_privacy::open_payload(&e.event_type, e.schema_version, &mut payload, &keys)
+                .await
+                .expect("opens");
             all.push(format!(
                 "{} {:>6} {} v{} {} {}/{}/{} {}",
                 e.stream_id,
@@ -57,7 +63,7 @@ async fn content(dir: &Path) -> Vec<String> {
                 e.actor.id,
                 e.actor.role,
                 e.actor.organisation,
-                e.payload.as_str()
+                payload
             ));
         }
     }

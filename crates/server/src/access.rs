@@ -188,12 +188,17 @@ fn refused(
     })
 }
 
-/// Prepare `event`'s payload for the caller: keep the personal data it may see (noting that
-/// it was shown), redact the rest.
-pub fn shown_payload(ctx: &Context<'_>, event: &RecordedEvent, payload: &mut serde_json::Value) {
+/// Prepare `event`'s payload for the caller: open (decrypt) the personal data it may see,
+/// noting that it was shown, and redact the rest. Sealed personal data is only ever opened
+/// here, after the policy allowed it; a subject whose key was erased reads as erased.
+pub async fn shown_payload(
+    ctx: &Context<'_>,
+    event: &RecordedEvent,
+    payload: &mut serde_json::Value,
+) -> async_graphql::Result<()> {
     let subjects = engage_access::personal_subjects(payload);
     if subjects.is_empty() {
-        return;
+        return Ok(());
     }
     let allowed = identity(ctx).ok().filter(|who| {
         who.personal_data_allowed()
@@ -204,17 +209,39 @@ pub fn shown_payload(ctx: &Context<'_>, event: &RecordedEvent, payload: &mut ser
             )
     });
     match allowed {
-        Some(who) => who.note_viewed(
-            event.position,
-            subjects
-                .iter()
-                .flatten()
-                .filter_map(|s| uuid::Uuid::parse_str(s).ok()),
-        ),
+        Some(who) => {
+            let commands = ctx
+                .data::<crate::mutations::CommandContext>()
+                .map_err(|_| {
+                    ErrorCode::Internal.error("the server has no key store for personal data")
+                })?;
+            engage_privacy::open_payload(
+                &event.event_type,
+                event.schema_version,
+                payload,
+                commands.service.keys().as_ref(),
+            )
+            .await
+            .map_err(|e| {
+                tracing::error!(position = event.position, error = %e, "personal data could not be opened");
+                ErrorCode::Internal.error(format!(
+                    "the personal data of the event at position {} could not be opened",
+                    event.position
+                ))
+            })?;
+            who.note_viewed(
+                event.position,
+                subjects
+                    .iter()
+                    .flatten()
+                    .filter_map(|s| uuid::Uuid::parse_str(s).ok()),
+            );
+        }
         None => {
             engage_access::redact_personal_data(payload);
         }
     }
+    Ok(())
 }
 
 /// Record, as one `PersonalDataViewed` event, the personal data `identity` was shown while

@@ -227,8 +227,24 @@ pub fn command_error(err: CommandError, stream: &StreamId) -> async_graphql::Err
                 e.set("streamId", stream_id.as_str());
             })
         }
+        // Personal data: an erased subject cannot be given new details, and an erasure of
+        // a subject nobody recorded is a clear "not found".
+        CommandError::Privacy(engage_privacy::PrivacyError::KeyStore(
+            engage_privacy::KeyStoreError::Erased(_),
+        )) => async_graphql::Error::new(err.to_string()).extend_with(|_, e| {
+            e.set("code", ErrorCode::Validation.as_str());
+            e.set("reason", "DATA_SUBJECT_ERASED");
+            e.set("streamId", stream_id.as_str());
+        }),
+        CommandError::UnknownDataSubject(_) => async_graphql::Error::new(err.to_string())
+            .extend_with(|_, e| {
+                e.set("code", ErrorCode::NotFound.as_str());
+                e.set("streamId", stream_id.as_str());
+            }),
         CommandError::Decode { .. }
         | CommandError::ForeignEvent { .. }
+        | CommandError::Unsealable { .. }
+        | CommandError::Privacy(_)
         | CommandError::Encode { .. } => {
             let code = err.code();
             tracing::error!(error = %err, stream = %stream_id, "a command failed");

@@ -40,6 +40,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 pub mod access;
+pub mod erasure;
 pub mod errors;
 pub mod http;
 pub mod identity;
@@ -87,6 +88,10 @@ pub struct ServerConfig {
     /// catch up with the log before answering `UNAVAILABLE` (only ever waited for while a
     /// long log is read at startup, or when the store is failing).
     pub reference_wait: Duration,
+    /// The key store of personal data (see `engage_privacy`). `None` keeps keys in memory
+    /// only, for tests: they are lost when the server stops, and with them every personal
+    /// detail recorded meanwhile. `engage serve` always gives the store's key store.
+    pub keys: Option<Arc<dyn engage_privacy::KeyStore>>,
 }
 
 impl Default for ServerConfig {
@@ -103,6 +108,7 @@ impl Default for ServerConfig {
             websocket_keepalive: Some(Duration::from_secs(30)),
             access: AccessConfig::default(),
             reference_wait: Duration::from_secs(10),
+            keys: None,
         }
     }
 }
@@ -176,6 +182,19 @@ pub fn router_with(config: ServerConfig, store: Arc<dyn EventStore>, read: ReadS
     build_router(config, store, read, shutdown).0
 }
 
+/// The configured key store, or one in memory (with a warning) when none was given.
+fn key_store(config: &ServerConfig) -> Arc<dyn engage_privacy::KeyStore> {
+    match &config.keys {
+        Some(keys) => Arc::clone(keys),
+        None => {
+            tracing::warn!(
+                "no key store configured: personal-data keys are kept in memory and lost when the server stops"
+            );
+            Arc::new(engage_privacy::MemoryKeyStore::new())
+        }
+    }
+}
+
 fn build_router(
     config: ServerConfig,
     store: Arc<dyn EventStore>,
@@ -183,7 +202,7 @@ fn build_router(
     shutdown: watch::Receiver<bool>,
 ) -> (Router, metrics::Metrics, Arc<ratelimit::RateLimiter>) {
     let commands = mutations::CommandContext {
-        service: CommandService::new(Arc::clone(&store)),
+        service: CommandService::new(Arc::clone(&store), key_store(&config)),
         reference: Arc::new(reference::LogReference::follow(
             Arc::clone(&store),
             config.reference_wait,

@@ -60,7 +60,7 @@ pub struct CommandOptions {
 }
 
 impl CommandOptions {
-    fn into_execute(self, now: DateTime<Utc>) -> async_graphql::Result<ExecuteOptions> {
+    pub(crate) fn into_execute(self, now: DateTime<Utc>) -> async_graphql::Result<ExecuteOptions> {
         if let Some(at) = self.occurred_at
             && at > now
         {
@@ -511,4 +511,5 @@ pub struct MutationRoot(
     NeighbourhoodWatchMutations,
     Lcp2Mutations,
     PartnershipBoardMutations,
+    crate::erasure::ErasureMutations,
 );

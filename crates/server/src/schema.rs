@@ -243,7 +243,7 @@ impl Event {
                 self.0.position
             ))
         })?;
-        crate::access::shown_payload(ctx, &self.0, &mut payload);
+        crate::access::shown_payload(ctx, &self.0, &mut payload).await?;
         Ok(Json(payload))
     }
     /// Chain hash of this event (hex SHA-256 over its envelope and the previous hash).

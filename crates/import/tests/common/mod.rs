@@ -29,7 +29,10 @@ pub fn store() -> Fixture {
         Arc::new(SqliteStore::open_with(&dir.path().join(EVENTS_FILE), options).expect("open"));
     Fixture {
         _dir: dir,
-        service: CommandService::new(Arc::clone(&store)),
+        service: CommandService::new(
+            Arc::clone(&store),
+            Arc::new(engage_privacy::MemoryKeyStore::new()),
+        ),
         store,
     }
 }
