@@ -323,7 +323,7 @@ fn check_ward_code(code: &str) -> Result<(), String> {
 
 /// The borough of a row from its borough code and/or name column; both must agree when both
 /// are given. On failure: the column, the value and why.
-fn resolve_borough(
+pub(crate) fn resolve_borough(
     code: Option<(String, &str)>,
     name: Option<(String, &str)>,
 ) -> Result<BoroughCode, (String, String, String)> {

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use engage_domain::DomainEvent;
 use engage_domain::reference::{Lookups, WardCode};
-use engage_domain::reference_data::ward;
+use engage_domain::reference_data::{london_wards, ward};
 use engage_import::{ImportError, import_wards, reference_from_log};
 
 const SOURCE: &str = "GLA ward atlas 2013";
@@ -307,6 +307,17 @@ async fn the_real_gla_ward_atlas() {
         reference.wards().map(|w| w.borough.0.clone()).collect();
     assert_eq!(boroughs.len(), 32);
     assert_eq!(assert_verifies(&f.store).await, 624);
+    // The built-in list `engage seed` uses is exactly the atlas's wards.
+    let mut from_file: Vec<(String, String, String)> = reference
+        .wards()
+        .map(|w| (w.code.0.clone(), w.name.clone(), w.borough.0.clone()))
+        .collect();
+    from_file.sort();
+    let built_in: Vec<(String, String, String)> = london_wards::LONDON_WARDS_2013
+        .iter()
+        .map(|w| (w.code.into(), w.name.into(), w.borough.into()))
+        .collect();
+    assert_eq!(from_file, built_in);
 
     let file = std::fs::File::open(&path).expect("open");
     let again = import_wards(&f.service, file, &analyst(), SOURCE, |_| {})
