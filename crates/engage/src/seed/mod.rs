@@ -1529,8 +1529,8 @@ fn panel_workflow(
         if held_at >= world.end {
             break;
         }
-        // About one member in eight changes each year where panels meet quarterly.
-        if i > 0 && per_year >= 2.0 && active.len() > 2 && rng.random_bool(0.25) {
+        // About one member in eight changes each year where panels meet regularly.
+        if i > 0 && per_year >= 1.0 && active.len() > 2 && rng.random_bool(0.25) {
             let k = rng.random_range(2..active.len());
             let leaving = active.swap_remove(k);
             let left = (held_at - days(rng, 10, 40)).max(last_named + Duration::hours(1));
