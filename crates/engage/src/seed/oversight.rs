@@ -666,7 +666,7 @@ pub(super) fn police_complaint_workflow(
             received_on,
             noted_at,
             summary: summary.into(),
-            personal: rng.random_bool(0.7).then(|| ComplainantDetails {
+            personal: rng.random_bool(0.7).then_some(ComplainantDetails {
                 data_subject_id: person.data_subject_id,
                 full_name: person.full_name,
                 email: person.email,

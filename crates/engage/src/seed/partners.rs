@@ -172,7 +172,7 @@ pub(super) fn performance_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng
             });
         }
         // The survey reports by quarter.
-        if to.month() % 3 == 0 {
+        if to.month().is_multiple_of(3) {
             let quarter = Period::new(
                 NaiveDate::from_ymd_opt(to.year(), to.month() - 2, 1).unwrap_or(from),
                 to,
@@ -695,7 +695,7 @@ pub(super) fn lcp2_workflow(world: &World, rng: &mut ChaCha8Rng) -> Workflow {
             });
             issue_number += 1;
         }
-        if from.month() % 3 == 0 && rng.random_bool(busy) {
+        if from.month().is_multiple_of(3) && rng.random_bool(busy) {
             let held_on = plus(from, rng.random_range(10..20));
             let wanted = rng.random_range(4..20);
             let present = members_on(rng, &groups, held_on, wanted);
