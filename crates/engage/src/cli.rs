@@ -67,8 +67,9 @@ pub enum Command {
     /// bids, custody visits, stop-and-search monitoring, police complaint cases, crime and
     /// confidence figures, Community Payback, IAGs, Neighbourhood Watch, LCP2 and the
     /// pan-London partnership boards — written through the same command path as real use,
-    /// on the real wards (GLA ward atlas 2013) and Met custody suites (MOPAC, 2019), which it
-    /// registers first. The same --seed and flags (with --until) give the same history.
+    /// on the wards of a --wards FILE list (synthetic wards without one) and the Met custody
+    /// suites (MOPAC, 2019), which it registers first. The same --seed and flags (with
+    /// --until) give the same history.
     Seed(crate::seed::SeedArgs),
     /// Rebuild read models from the log (all, or those named), with progress; an interrupted
     /// rebuild resumes where it stopped. Stop `engage serve` on the data directory first.

@@ -3,7 +3,8 @@
 //! Four importers, one per kind of file, each reading a CSV row by row:
 //!
 //! - [`import_wards`]: a ward list such as the GLA ward atlas (ward GSS code, name, borough):
-//!   one `WardRegistered` per ward.
+//!   one `WardRegistered` per ward. [`read_ward_list`] reads such a list with the same checks
+//!   without recording anything (`engage seed --wards FILE` uses it).
 //! - [`import_custody_suites`]: a custody suite list (suite id, name, borough, cells):
 //!   one `CustodySuiteRegistered` per suite.
 //! - [`import_stop_and_search`]: a data.police.uk stop-and-search CSV: every row is checked
@@ -50,7 +51,7 @@ pub use stop_search::{
     AGE_RANGES, OFFICER_DEFINED_ETHNICITIES, OUTCOMES, SEARCH_TYPES, import_stop_and_search,
     london_date,
 };
-pub use wards::import_wards;
+pub use wards::{ListedWard, WardList, import_wards, read_ward_list};
 
 /// The UUIDv5 namespace of every idempotency key and batch id the importers derive.
 pub const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x5c1f_3a52_8d0e_4b7a_9e61_0d3c_2b7f_a4e9);

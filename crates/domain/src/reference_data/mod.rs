@@ -7,19 +7,18 @@
 //! - [`custody_suite`]: `CustodySuiteRegistered`, `CustodySuiteClosed`. Stream:
 //!   `custody-suite-<suite id>`.
 //!
-//! - [`london_wards`]: the built-in list of London's wards (GLA ward atlas 2013, a snapshot).
 //! - [`met_custody_suites`]: the built-in list of the Met's custody suites (MOPAC, 2019, a
 //!   snapshot).
 //!
-//! The built-in lists are not reference data until registered: `engage seed` registers them
-//! through the command path, and an operator registers a current list with `engage import
-//! wards FILE` / `engage import custody-suites FILE`.
+//! There is no built-in ward list: wards are registered from a ward list file with `engage
+//! import wards FILE` (or `engage seed --wards FILE`). The built-in suite list is not
+//! reference data until registered: `engage seed` registers it through the command path, and
+//! an operator registers a current list with `engage import custody-suites FILE`.
 //!
 //! [`apply_to`] also follows the prevention fund's rounds (`FundRoundOpened`,
 //! `FundRoundClosed`), the third thing decisions look up.
 
 pub mod custody_suite;
-pub mod london_wards;
 pub mod met_custody_suites;
 pub mod ward;
 

@@ -3,7 +3,7 @@
 //! one the domain accepted.
 //!
 //! The history is planned as *workflows*, one per stream, each a time-ordered list of
-//! commands, in stages: reference data (the real wards the history uses and the custody
+//! commands, in stages: reference data (the wards the history uses and the custody
 //! suites of the seeded boroughs, [`reference`]); a funding round per year; per borough a
 //! board (members with terms and turnover, meetings scheduled, held or cancelled, minutes,
 //! action items) and ward panels (members, quarterly meetings, ward priorities agreed); per
@@ -24,13 +24,18 @@
 //! order, and each stream's commands are executed in order; only the interleaving of streams
 //! in the log (positions, recording times, event ids) depends on timing.
 //!
-//! Reference data: wards come from the built-in GLA ward atlas list
-//! ([`engage_domain::reference_data::london_wards`]), custody suites from the built-in MOPAC
-//! list ([`engage_domain::reference_data::met_custody_suites`]); both are registered in the
-//! log (so the server's lookups, rebuilt from the log, know them) and held in an
+//! Reference data: wards come from the ward list given with `--wards FILE` (a CSV as `engage
+//! import wards` reads it, e.g. the GLA ward atlas, read with
+//! [`engage_import::read_ward_list`]), so that ward panels sit on real ward codes; without
+//! it each borough gets 14–24 synthetic wards with plausible GSS-style codes (`E0590xxxx`,
+//! outside the range real ward codes use) named "<Borough> ward N". The repository holds no
+//! ward list of its own. Custody suites come from the built-in MOPAC list
+//! ([`engage_domain::reference_data::met_custody_suites`]). Both are registered in the log (so
+//! the server's lookups, rebuilt from the log, know them) and held in an
 //! [`InMemoryReference`], the same lookups the domain validates against.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,7 +54,6 @@ use engage_domain::priority::{
     self, FeedbackChannel, Priority, PriorityOutcome, PrioritySource, ProgressRating,
 };
 use engage_domain::reference::{BOROUGHS, FundRoundInfo, InMemoryReference};
-use engage_domain::reference_data::london_wards::{self, LondonWard};
 use engage_domain::reference_data::met_custody_suites::{self, MetCustodySuite};
 use engage_domain::victim_complaint::{
     self, ComplaintCategory, ComplaintChannel, ComplaintOutcome, ReferralTarget, ReviewFinding,
@@ -94,6 +98,12 @@ pub struct SeedArgs {
     /// is what makes seeding fast).
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
+    /// A ward list CSV, as `engage import wards` reads it (e.g. the GLA ward atlas, with its
+    /// `New_Code`, `Names` and `Borough` columns): the seeded ward panels sit on the listed
+    /// wards of each borough. Without it each borough gets 14–24 synthetic wards (codes
+    /// E0590xxxx, outside the range real wards use, named "<Borough> ward N").
+    #[arg(long, value_name = "FILE")]
+    pub wards: Option<PathBuf>,
 }
 
 /// Realistic events per borough per year at full activity (boards, panels, complaints,
@@ -132,12 +142,13 @@ pub async fn seed_cmd(location: &StoreLocation, args: SeedArgs) -> anyhow::Resul
     let planner = Planner::new(Arc::clone(&world), args.seed, args.events);
 
     eprintln!(
-        "seeding {} events for {} boroughs, {} to {} (seed {})",
+        "seeding {} events for {} boroughs, {} to {} (seed {}), on {}",
         args.events,
         world.boroughs.len(),
         world.start.date_naive(),
         world.end.date_naive(),
-        args.seed
+        args.seed,
+        world.wards_from
     );
     let bar = events_bar(args.events, "seeding");
     let started = Instant::now();
@@ -216,8 +227,8 @@ impl Totals {
 struct BoroughInfo {
     code: BoroughCode,
     name: &'static str,
-    /// The real wards the seed uses (see [`World::new`]): all of the borough's at full
-    /// scale, fewer for a small history; none for the City of London.
+    /// The wards the seed uses (see [`World::new`]): all of the borough's at full scale,
+    /// fewer for a small history; none if the ward list has none in the borough.
     wards: Vec<(WardCode, String)>,
     /// The Met custody suites in the borough (none for some boroughs).
     suites: Vec<&'static MetCustodySuite>,
@@ -235,12 +246,91 @@ struct RoundPlan {
 
 struct World {
     boroughs: Vec<BoroughInfo>,
+    /// Where the wards come from, as recorded in `WardRegistered.source`.
+    ward_source: String,
+    /// Where the wards come from, for the operator (file, wards read, rows skipped).
+    wards_from: String,
     reference: InMemoryReference,
     rounds: Vec<RoundPlan>,
     start: Timestamp,
     end: Timestamp,
     /// Requested size relative to a realistic history of this span (1.0 = realistic).
     scale: f64,
+}
+
+/// The synthetic wards of the borough at `index` (0-based GSS order) when no ward list is
+/// given: 14 to 24 of them, with GSS-style codes `E0590xxxx` (outside the range real ward
+/// codes use) and names that say what they are; independent of the seed so that ward codes
+/// are stable between seeded stores.
+fn synthetic_wards(index: usize, borough_name: &str) -> Vec<(WardCode, String)> {
+    let count = 14 + (index * 7) % 11;
+    (0..count)
+        .map(|w| {
+            let code = WardCode::new(format!("E05{:06}", 900_000 + index * 100 + w));
+            (code, format!("{borough_name} ward {}", w + 1))
+        })
+        .collect()
+}
+
+/// A ward list file given with `--wards`, read as `engage import wards` reads it.
+struct WardFile {
+    /// Code and name of the listed wards, by borough GSS code.
+    wards: HashMap<String, Vec<(WardCode, String)>>,
+    count: usize,
+    /// Rows that are not wards of a London borough (totals, the City's borough row, ...).
+    skipped: usize,
+}
+
+impl WardFile {
+    fn read(path: &Path) -> anyhow::Result<Self> {
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("opening the ward list {}", path.display()))?;
+        let list = engage_import::read_ward_list(std::io::BufReader::new(file))
+            .with_context(|| format!("reading the ward list {}", path.display()))?;
+        if list.wards.is_empty() {
+            let why = list
+                .rejected
+                .first()
+                .map(|r| format!(" (e.g. {r})"))
+                .unwrap_or_default();
+            bail!(
+                "the ward list {} has no ward of a London borough: {} rows, none a ward with \
+                 an E05 code, a name and a London borough{why}",
+                path.display(),
+                list.rejected.len()
+            );
+        }
+        let count = list.wards.len();
+        let mut wards: HashMap<String, Vec<(WardCode, String)>> = HashMap::new();
+        for w in list.wards {
+            wards
+                .entry(w.borough.as_str().to_owned())
+                .or_default()
+                .push((w.code, w.name));
+        }
+        Ok(Self {
+            wards,
+            count,
+            skipped: list.rejected.len(),
+        })
+    }
+
+    fn describe(&self, path: &Path) -> String {
+        format!(
+            "the wards of {} ({} wards; {} rows that are not wards skipped)",
+            path.display(),
+            self.count,
+            self.skipped
+        )
+    }
+}
+
+/// The file name of `path`, for the source recorded with seeded wards.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl World {
@@ -265,18 +355,24 @@ impl World {
         let scale = args.events as f64 / realistic.max(1.0);
         // One generator for the world's own ids, apart from the planner's.
         let mut rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0x5EED_F00D);
+        let ward_list = match &args.wards {
+            Some(path) => Some(WardFile::read(path)?),
+            None => None,
+        };
         let mut reference = InMemoryReference::new();
         let mut boroughs = Vec::new();
-        for b in BOROUGHS.iter().take(usize::from(args.boroughs)) {
+        for (index, b) in BOROUGHS.iter().enumerate().take(usize::from(args.boroughs)) {
+            let mut all = match &ward_list {
+                Some(list) => list.wards.get(b.code).cloned().unwrap_or_default(),
+                None => synthetic_wards(index, b.name),
+            };
             // A small history uses the first wards of each borough (in GSS code order)
             // rather than registering hundreds of wards it never mentions.
-            let all: Vec<&LondonWard> = london_wards::wards_of(b.code).collect();
+            all.sort();
             let used = ((all.len() as f64 * scale.min(1.0)).round() as usize)
                 .clamp(all.len().min(1), all.len());
-            let wards: Vec<(WardCode, String)> = all[..used]
-                .iter()
-                .map(|w| (WardCode::new(w.code), w.name.to_owned()))
-                .collect();
+            all.truncate(used);
+            let wards = all;
             for (code, name) in &wards {
                 reference = reference.with_ward(code.as_str(), name, b.code);
             }
@@ -323,8 +419,20 @@ impl World {
                 closes_at,
             });
         }
+        let (ward_source, wards_from) = match (&ward_list, &args.wards) {
+            (Some(list), Some(path)) => (
+                format!("engage seed --wards {}", file_name(path)),
+                list.describe(path),
+            ),
+            _ => (
+                "engage seed (synthetic wards)".to_owned(),
+                "synthetic wards (no --wards FILE)".to_owned(),
+            ),
+        };
         Ok(Self {
             boroughs,
+            ward_source,
+            wards_from,
             reference,
             rounds,
             start,
@@ -2357,16 +2465,25 @@ fn bid_workflow(
 mod tests {
     use super::*;
 
-    fn world(events: u64, boroughs: u8) -> Arc<World> {
-        let args = SeedArgs {
+    fn args(events: u64, boroughs: u8, wards: Option<PathBuf>) -> SeedArgs {
+        SeedArgs {
             events,
             seed: 7,
             boroughs,
             from_year: 2018,
             until: NaiveDate::from_ymd_opt(2026, 6, 1),
             concurrency: 8,
-        };
-        Arc::new(World::new(&args, args.until.expect("date")).expect("world"))
+            wards,
+        }
+    }
+
+    fn world_with(events: u64, boroughs: u8, wards: Option<PathBuf>) -> anyhow::Result<World> {
+        let args = args(events, boroughs, wards);
+        World::new(&args, args.until.expect("date"))
+    }
+
+    fn world(events: u64, boroughs: u8) -> Arc<World> {
+        Arc::new(world_with(events, boroughs, None).expect("world"))
     }
 
     fn plan(events: u64, boroughs: u8) -> Vec<Workflow> {
@@ -2430,28 +2547,109 @@ mod tests {
         assert_eq!(a, b);
     }
 
+    /// Every seeded ward is registered in its borough, once; a small history uses a ward or
+    /// so per borough, a full one every ward.
+    fn assert_wards_in_their_borough(w: &World) -> std::collections::HashSet<WardCode> {
+        let mut seen = std::collections::HashSet::new();
+        for b in &w.boroughs {
+            for (code, _) in &b.wards {
+                assert!(seen.insert(code.clone()), "{code} seeded twice");
+                let ward = engage_domain::Lookups::ward(&w.reference, code).expect("known");
+                assert_eq!(ward.borough, b.code, "{code}");
+            }
+        }
+        seen
+    }
+
     #[test]
-    fn seeded_wards_are_real_and_in_their_borough() {
-        for (events, at_least) in [(100, 32), (2_000_000, 624)] {
+    fn synthetic_wards_are_unique_in_their_borough_and_outside_the_real_range() {
+        for (events, at_least, at_most) in [(100, 33, 33), (2_000_000, 33 * 14, 33 * 24)] {
             let w = world(events, 33);
-            let mut seen = std::collections::HashSet::new();
+            let seen = assert_wards_in_their_borough(&w);
+            assert!((at_least..=at_most).contains(&seen.len()), "{}", seen.len());
             for b in &w.boroughs {
                 for (code, name) in &b.wards {
-                    assert!(seen.insert(code.clone()), "{code}");
-                    let real = london_wards::LONDON_WARDS_2013
-                        .iter()
-                        .find(|r| r.code == code.as_str())
-                        .expect("a real ward");
-                    assert_eq!((real.name, real.borough), (name.as_str(), b.code.as_str()));
-                    let ward = engage_domain::Lookups::ward(&w.reference, code).expect("known");
-                    assert_eq!(ward.borough, b.code);
+                    assert!(
+                        engage_domain::reference_data::ward::is_ward_code(code.as_str()),
+                        "{code}"
+                    );
+                    assert!(code.as_str().starts_with("E0590"), "{code}");
+                    assert!(name.starts_with(&format!("{} ward ", b.name)), "{name}");
                 }
             }
-            // A small history uses a ward or so per borough, a full one every ward.
-            assert!(seen.len() >= at_least, "{}", seen.len());
+            assert_eq!(w.ward_source, "engage seed (synthetic wards)");
             for s in met_custody_suites::MET_CUSTODY_SUITES_2019 {
                 assert!(engage_domain::Lookups::custody_suite(&w.reference, s.id).is_some());
             }
         }
+    }
+
+    #[test]
+    fn a_ward_list_gives_the_seeded_wards() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("wards.csv");
+        // Made-up wards in the GLA atlas's layout, with a borough row and a total row.
+        std::fs::write(
+            &path,
+            "Codes,New_Code,Borough,Names\n\
+             ,E09000001,City of London,City of London\n\
+             00AB01,E05800002,Barking and Dagenham,Riverside Test\n\
+             00AB02,E05800001,Barking and Dagenham,Abbey Test\n\
+             00AC01,E05800101,Barnet,Hill Test\n\
+             ,E12000007,London,London\n",
+        )
+        .expect("write");
+        for (events, per_borough) in [(100, 1), (2_000_000, 2)] {
+            let w = world_with(events, 3, Some(path.clone())).expect("world");
+            let seen = assert_wards_in_their_borough(&w);
+            let wards: Vec<(&str, &str, &str)> = w
+                .boroughs
+                .iter()
+                .flat_map(|b| {
+                    b.wards
+                        .iter()
+                        .map(|(c, n)| (b.code.as_str(), c.as_str(), n.as_str()))
+                })
+                .collect();
+            let mut expected = vec![("E09000002", "E05800001", "Abbey Test")];
+            if per_borough == 2 {
+                expected.push(("E09000002", "E05800002", "Riverside Test"));
+            }
+            expected.push(("E09000003", "E05800101", "Hill Test"));
+            assert_eq!(wards, expected);
+            assert_eq!(seen.len(), expected.len());
+            assert!(w.boroughs[0].wards.is_empty(), "the list has no City ward");
+            assert_eq!(w.ward_source, "engage seed --wards wards.csv");
+            assert!(w.wards_from.contains("3 wards; 2 rows"), "{}", w.wards_from);
+        }
+    }
+
+    #[test]
+    fn a_bad_ward_list_is_refused_clearly() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let missing = dir.path().join("missing.csv");
+        let e = world_with(100, 3, Some(missing)).err().expect("refused");
+        assert!(format!("{e:#}").contains("opening the ward list"), "{e:#}");
+
+        let no_borough = dir.path().join("no-borough.csv");
+        std::fs::write(&no_borough, "New_Code,Names\nE05800001,Abbey Test\n").expect("write");
+        let e = world_with(100, 3, Some(no_borough)).err().expect("refused");
+        let e = format!("{e:#}");
+        assert!(
+            e.contains("reading the ward list") && e.contains("borough"),
+            "{e}"
+        );
+
+        let no_wards = dir.path().join("no-wards.csv");
+        std::fs::write(
+            &no_wards,
+            "New_Code,Borough,Names\nE09000001,City of London,City of London\n",
+        )
+        .expect("write");
+        let e = world_with(100, 3, Some(no_wards)).err().expect("refused");
+        assert!(
+            format!("{e:#}").contains("has no ward of a London borough"),
+            "{e:#}"
+        );
     }
 }

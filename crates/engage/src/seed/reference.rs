@@ -1,9 +1,9 @@
-//! Seeded reference data: the real wards and custody suites the history uses, registered
+//! Seeded reference data: the wards (from `--wards FILE`, or synthetic) and the real custody
+//! suites the history uses, registered
 //! through the command path at its start (one stream each, as `engage import wards` and
 //! `engage import custody-suites` would), so that the log holds what its events refer to.
 
 use engage_domain::reference_data::custody_suite::{self, CustodySuiteReference};
-use engage_domain::reference_data::london_wards;
 use engage_domain::reference_data::ward::{self, WardReference};
 
 use super::{Actor, Step, Workflow, World, plan_of};
@@ -12,7 +12,7 @@ fn registrar() -> Vec<Actor> {
     vec![Actor::new("seed-reference", "administrator", "engage seed")]
 }
 
-/// Register ward `w` of borough `b` (from the built-in GLA ward atlas list).
+/// Register ward `w` of borough `b` (from the `--wards` list, or synthetic).
 pub(super) fn ward_workflow(world: &World, b: usize, w: usize) -> Workflow {
     let info = &world.boroughs[b];
     let (code, name) = &info.wards[w];
@@ -24,7 +24,7 @@ pub(super) fn ward_workflow(world: &World, b: usize, w: usize) -> Workflow {
             name: name.clone(),
             borough: info.code.clone(),
             legacy_code: None,
-            source: london_wards::SOURCE.to_owned(),
+            source: world.ward_source.clone(),
         }),
     }];
     Workflow {
