@@ -63,14 +63,13 @@ pub enum Command {
     Import(ImportCommand),
     /// Fill an empty store with a realistic, deterministic multi-year history (demo and load data).
     ///
-    /// Boards for every borough (members, terms, meetings, minutes, action items), ward
-    /// panels, victims' complaints through their lifecycle, borough and ward priorities with
-    /// progress, reviews and "you said, we did" feedback, crime prevention fund rounds and
-    /// bids — all written through the same command path as real use, so every event passed
-    /// the domain's checks. The same --seed and flags (with --until) give the same history.
-    ///
-    /// Wards: the seed does not use imported wards yet, so each borough gets 14 to 24 generated wards
-    /// with GSS-style codes E0590xxxx (not real ward codes) that the seeded events refer to.
+    /// Every lifecycle of the domain — boards, ward panels, complaints, priorities, fund
+    /// bids, custody visits, stop-and-search monitoring, police complaint cases, crime and
+    /// confidence figures, Community Payback, IAGs, Neighbourhood Watch, LCP2 and the
+    /// pan-London partnership boards — written through the same command path as real use,
+    /// on the wards of a --wards FILE list (synthetic wards without one) and the Met custody
+    /// suites (MOPAC, 2019), which it registers first. The same --seed and flags (with
+    /// --until) give the same history.
     Seed(crate::seed::SeedArgs),
     /// Rebuild read models from the log (all, or those named), with progress; an interrupted
     /// rebuild resumes where it stopped. Stop `engage serve` on the data directory first.
@@ -146,6 +145,9 @@ pub enum ImportCommand {
         #[arg(long, default_value = "GLA ward atlas")]
         source: String,
     },
+    /// Register custody suites from a CSV (suite id, name, borough or borough code, optional
+    /// cells); every rejected row is reported and re-importing records nothing new.
+    CustodySuites { file: PathBuf },
     /// Record a data.police.uk stop-and-search CSV as monitoring batches (one per month),
     /// with counts by ethnicity and outcome; every rejected row is reported.
     StopAndSearch {
@@ -415,6 +417,15 @@ async fn import_data_cmd(
                 .await
                 .with_context(|| format!("importing wards from {}", file.display()))?
         }
+        ImportCommand::CustodySuites { file } => engage_import::import_custody_suites(
+            &service,
+            open(file)?,
+            &actor,
+            &name(file),
+            progress,
+        )
+        .await
+        .with_context(|| format!("importing custody suites from {}", file.display()))?,
         ImportCommand::StopAndSearch { file, borough } => engage_import::import_stop_and_search(
             &service,
             open(file)?,

@@ -1,9 +1,12 @@
 //! # engage-import: the public files analysts already have, recorded through the command path
 //!
-//! Three importers, one per kind of file, each reading a CSV row by row:
+//! Four importers, one per kind of file, each reading a CSV row by row:
 //!
 //! - [`import_wards`]: a ward list such as the GLA ward atlas (ward GSS code, name, borough):
-//!   one `WardRegistered` per ward.
+//!   one `WardRegistered` per ward. [`read_ward_list`] reads such a list with the same checks
+//!   without recording anything (`engage seed --wards FILE` uses it).
+//! - [`import_custody_suites`]: a custody suite list (suite id, name, borough, cells):
+//!   one `CustodySuiteRegistered` per suite.
 //! - [`import_stop_and_search`]: a data.police.uk stop-and-search CSV: every row is checked
 //!   (type, date, age range, ethnicity, outcome, location) and the accepted rows are counted
 //!   into one `StopSearchRecordsImported` batch per calendar month (London time), with counts
@@ -18,7 +21,7 @@
 //! header, a required column missing) are an [`ImportError`].
 //!
 //! **Re-importing is safe.** Every command carries an idempotency key derived (UUIDv5) from
-//! what it records — the ward code; the source, borough and month of a stop-and-search
+//! what it records — the ward code; the suite id; the source, borough and month of a stop-and-search
 //! batch; the source, period, neighbourhood and measure of a survey result — so importing the
 //! same file again records nothing new and the report counts it as already recorded.
 //!
@@ -27,6 +30,7 @@
 //! [`reference_from_log`] rebuilds the wards and custody suites from the log.
 
 mod confidence;
+mod custody_suites;
 mod report;
 mod stop_search;
 mod table;
@@ -41,12 +45,13 @@ use engage_log::{EventStore, StoreError};
 use uuid::Uuid;
 
 pub use confidence::{MPS_BOROUGH_CODES, import_confidence, mps_borough_code};
+pub use custody_suites::{custody_suite_key, import_custody_suites};
 pub use report::{DISPLAYED_REJECTIONS, ImportReport, RejectedRow};
 pub use stop_search::{
     AGE_RANGES, OFFICER_DEFINED_ETHNICITIES, OUTCOMES, SEARCH_TYPES, import_stop_and_search,
     london_date,
 };
-pub use wards::import_wards;
+pub use wards::{ListedWard, WardList, import_wards, read_ward_list};
 
 /// The UUIDv5 namespace of every idempotency key and batch id the importers derive.
 pub const KEY_NAMESPACE: Uuid = Uuid::from_u128(0x5c1f_3a52_8d0e_4b7a_9e61_0d3c_2b7f_a4e9);

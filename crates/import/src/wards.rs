@@ -11,7 +11,7 @@ use engage_domain::{DomainError, reference};
 use engage_log::Actor;
 
 use crate::report::{ImportReport, RejectedRow};
-use crate::table::{Column, Table, width_problem};
+use crate::table::{Column, Row, Table, width_problem};
 use crate::{ImportError, domain_refusal, no_lookups, ward_key};
 
 const FILE: &str = "ward list (ward code, name and borough columns)";
@@ -122,6 +122,162 @@ const LEGACY_CODE: Column = Column {
     names: &["codes", "old code", "legacy code", "ons code"],
 };
 
+/// One ward of a ward list, as [`read_ward_list`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedWard {
+    /// The ward's GSS code (`E05` and six digits).
+    pub code: WardCode,
+    pub name: String,
+    /// The GSS code of its London borough.
+    pub borough: BoroughCode,
+    /// The pre-2011 ONS code (e.g. `00AGGP`), where the list gives one.
+    pub legacy_code: Option<String>,
+}
+
+/// A whole ward list read by [`read_ward_list`]: its wards, in file order, and the rows that
+/// are not wards of a London borough (with their line and why).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WardList {
+    pub wards: Vec<ListedWard>,
+    pub rejected: Vec<RejectedRow>,
+}
+
+/// Read a ward list without recording anything: the same columns and checks as
+/// [`import_wards`] (ward code, name, borough by name or code; rows that are not wards, codes
+/// that are not `E05` GSS codes, boroughs outside London and wards listed twice are
+/// rejected). Only whole-file problems (unreadable, no header, a column missing) are errors.
+pub fn read_ward_list(reader: impl Read) -> Result<WardList, ImportError> {
+    let mut rows = WardRows::open(reader)?;
+    let mut list = WardList::default();
+    while let Some((_, row)) = rows.next_ward()? {
+        match row {
+            Ok(ward) => list.wards.push(ward),
+            Err(rejected) => list.rejected.push(rejected),
+        }
+    }
+    Ok(list)
+}
+
+/// One row of a ward list: its line, and the ward or why it is not one.
+type WardRow = (u64, Result<ListedWard, RejectedRow>);
+
+/// A ward list being read row by row: its columns, and the codes seen so far.
+struct WardRows<R: Read> {
+    table: Table<R>,
+    headers: Vec<String>,
+    code_col: usize,
+    name_col: usize,
+    borough_name_col: Option<usize>,
+    borough_code_col: Option<usize>,
+    legacy_col: Option<usize>,
+    first_seen: HashMap<String, u64>,
+}
+
+impl<R: Read> WardRows<R> {
+    fn open(reader: R) -> Result<Self, ImportError> {
+        let table = Table::open(reader)?;
+        let [code_col, name_col] = table.require(FILE, [&CODE, &NAME])?;
+        let borough_name_col = table.find(&BOROUGH_NAME);
+        let borough_code_col = table.find(&BOROUGH_CODE);
+        if borough_name_col.is_none() && borough_code_col.is_none() {
+            return Err(table.missing(
+                FILE,
+                vec![
+                    "\"borough\" (any of \"borough\", \"borough name\", \"local authority\", \
+                     \"ladNNnm\"; or a borough code column: \"borough code\", \"ladNNcd\")"
+                        .into(),
+                ],
+            ));
+        }
+        let legacy_col = table.find(&LEGACY_CODE);
+        let headers = table.headers().to_vec();
+        Ok(Self {
+            table,
+            headers,
+            code_col,
+            name_col,
+            borough_name_col,
+            borough_code_col,
+            legacy_col,
+            first_seen: HashMap::new(),
+        })
+    }
+
+    /// The header of column `i`.
+    fn header(&self, i: usize) -> String {
+        self.headers.get(i).cloned().unwrap_or_default()
+    }
+
+    /// The header of the ward code column.
+    fn code_header(&self) -> String {
+        self.header(self.code_col)
+    }
+
+    /// The next non-blank row — its line, and the ward or the reason it is not one; `None`
+    /// at the end of the file.
+    fn next_ward(&mut self) -> Result<Option<WardRow>, ImportError> {
+        loop {
+            let Some(row) = self.table.next_row()? else {
+                return Ok(None);
+            };
+            if row.is_blank() {
+                continue;
+            }
+            return Ok(Some((row.line, self.ward(&row))));
+        }
+    }
+
+    fn ward(&mut self, row: &Row) -> Result<ListedWard, RejectedRow> {
+        let line = row.line;
+        if let Some(reason) = width_problem(row, self.headers.len()) {
+            return Err(RejectedRow::new(line, "row", &row.fields.join(","), reason));
+        }
+        let code = row.get(self.code_col).to_uppercase();
+        if let Err(reason) = check_ward_code(&code) {
+            return Err(RejectedRow::new(
+                line,
+                self.code_header(),
+                row.get(self.code_col),
+                reason,
+            ));
+        }
+        let name = row.get(self.name_col);
+        if name.is_empty() {
+            return Err(RejectedRow::new(
+                line,
+                self.header(self.name_col),
+                name,
+                "the ward has no name",
+            ));
+        }
+        let borough = resolve_borough(
+            self.borough_code_col.map(|i| (self.header(i), row.get(i))),
+            self.borough_name_col.map(|i| (self.header(i), row.get(i))),
+        )
+        .map_err(|(field, value, reason)| RejectedRow::new(line, field, &value, reason))?;
+        if let Some(first) = self.first_seen.get(&code) {
+            return Err(RejectedRow::new(
+                line,
+                self.code_header(),
+                &code,
+                format!("the ward is listed twice (first at line {first})"),
+            ));
+        }
+        self.first_seen.insert(code.clone(), line);
+        let legacy_code = self
+            .legacy_col
+            .map(|i| row.get(i))
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned);
+        Ok(ListedWard {
+            code: WardCode::new(code),
+            name: name.to_owned(),
+            borough,
+            legacy_code,
+        })
+    }
+}
+
 /// Read a ward list and register every ward in it.
 ///
 /// The file needs a ward GSS code column (`New_Code`, `Ward code`, `WD13CD`, ...), a name
@@ -147,85 +303,28 @@ pub async fn import_wards(
             "the source of the ward list must be named (e.g. `GLA ward atlas 2013`)".into(),
         ));
     }
-    let mut table = Table::open(reader)?;
-    let [code_col, name_col] = table.require(FILE, [&CODE, &NAME])?;
-    let borough_name_col = table.find(&BOROUGH_NAME);
-    let borough_code_col = table.find(&BOROUGH_CODE);
-    if borough_name_col.is_none() && borough_code_col.is_none() {
-        return Err(table.missing(
-            FILE,
-            vec![
-                "\"borough\" (any of \"borough\", \"borough name\", \"local authority\", \
-                 \"ladNNnm\"; or a borough code column: \"borough code\", \"ladNNcd\")"
-                    .into(),
-            ],
-        ));
-    }
-    let legacy_col = table.find(&LEGACY_CODE);
-    let headers = table.headers().to_vec();
-    let header = |i: usize| headers.get(i).cloned().unwrap_or_default();
-    let width = headers.len();
+    let mut rows = WardRows::open(reader)?;
+    let code_header = rows.code_header();
 
     let mut report = ImportReport::new("wards");
-    let mut first_seen: HashMap<String, u64> = HashMap::new();
-    while let Some(row) = table.next_row()? {
-        if row.is_blank() {
-            continue;
-        }
+    while let Some((line, row)) = rows.next_ward()? {
         report.records_read += 1;
         progress(report.records_read);
-        let line = row.line;
-        if let Some(reason) = width_problem(&row, width) {
-            report.reject(RejectedRow::new(line, "row", &row.fields.join(","), reason));
-            continue;
-        }
-        let code = row.get(code_col).to_uppercase();
-        if let Err(reason) = check_ward_code(&code) {
-            report.reject(RejectedRow::new(
-                line,
-                header(code_col),
-                row.get(code_col),
-                reason,
-            ));
-            continue;
-        }
-        let name = row.get(name_col);
-        if name.is_empty() {
-            report.reject(RejectedRow::new(
-                line,
-                header(name_col),
-                name,
-                "the ward has no name",
-            ));
-            continue;
-        }
-        let resolved = resolve_borough(
-            borough_code_col.map(|i| (header(i), row.get(i))),
-            borough_name_col.map(|i| (header(i), row.get(i))),
-        );
-        let borough = match resolved {
-            Ok(b) => b,
-            Err((field, value, reason)) => {
-                report.reject(RejectedRow::new(line, field, &value, reason));
+        let listed = match row {
+            Ok(listed) => listed,
+            Err(rejected) => {
+                report.reject(rejected);
                 continue;
             }
         };
-        if let Some(first) = first_seen.get(&code) {
-            report.reject(RejectedRow::new(
-                line,
-                header(code_col),
-                &code,
-                format!("the ward is listed twice (first at line {first})"),
-            ));
-            continue;
-        }
-        first_seen.insert(code.clone(), line);
-        let legacy_code = legacy_col
-            .map(|i| row.get(i))
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned);
-
-        let ward = WardCode::new(code.clone());
+        let ListedWard {
+            code: ward,
+            name,
+            borough,
+            legacy_code,
+        } = listed;
+        let code = ward.as_str().to_owned();
+        let name = name.as_str();
         let stream = ward::stream_id(&ward);
         let command = ward::Command::Register(ward::RegisterWard {
             ward: ward.clone(),
@@ -252,7 +351,7 @@ pub async fn import_wards(
                 Some(refusal) => {
                     report.reject(RejectedRow::new(
                         line,
-                        header(code_col),
+                        &code_header,
                         &code,
                         refusal.to_string(),
                     ));
@@ -283,7 +382,7 @@ pub async fn import_wards(
         } else {
             report.reject(RejectedRow::new(
                 line,
-                header(code_col),
+                &code_header,
                 &code,
                 format!(
                     "ward {code} is already registered as {:?} in borough {}; changing a \
@@ -323,7 +422,7 @@ fn check_ward_code(code: &str) -> Result<(), String> {
 
 /// The borough of a row from its borough code and/or name column; both must agree when both
 /// are given. On failure: the column, the value and why.
-fn resolve_borough(
+pub(crate) fn resolve_borough(
     code: Option<(String, &str)>,
     name: Option<(String, &str)>,
 ) -> Result<BoroughCode, (String, String, String)> {

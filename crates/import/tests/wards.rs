@@ -1,4 +1,5 @@
-//! `import_wards` on a fixture in the GLA ward atlas layout and on the real atlas.
+//! `import_wards` and `read_ward_list` on a fixture in the GLA ward atlas layout and on the
+//! real atlas.
 
 mod common;
 
@@ -6,7 +7,7 @@ use common::*;
 use engage_domain::DomainEvent;
 use engage_domain::reference::{Lookups, WardCode};
 use engage_domain::reference_data::ward;
-use engage_import::{ImportError, import_wards, reference_from_log};
+use engage_import::{ImportError, import_wards, read_ward_list, reference_from_log};
 
 const SOURCE: &str = "GLA ward atlas 2013";
 
@@ -112,6 +113,23 @@ async fn good_rows_are_registered_and_each_bad_row_is_reported() {
         ]
     );
     assert!(wards.iter().all(|w| w.source == SOURCE));
+
+    // Reading the list without recording it finds the same wards and the same bad rows.
+    let list = read_ward_list(fixture("wards_atlas.csv")).expect("read");
+    let read: Vec<(&str, &str, &str, Option<&str>)> = list
+        .wards
+        .iter()
+        .map(|w| {
+            (
+                w.code.as_str(),
+                w.name.as_str(),
+                w.borough.as_str(),
+                w.legacy_code.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(read, summary);
+    assert_eq!(list.rejected, report.rejected);
 
     // ... and in the reference data rebuilt from the log.
     let reference = reference_from_log(&*f.store).await.expect("reference");
@@ -307,6 +325,21 @@ async fn the_real_gla_ward_atlas() {
         reference.wards().map(|w| w.borough.0.clone()).collect();
     assert_eq!(boroughs.len(), 32);
     assert_eq!(assert_verifies(&f.store).await, 624);
+    // `read_ward_list` (what `engage seed --wards` uses) reads exactly the registered wards.
+    let mut registered: Vec<(String, String, String)> = reference
+        .wards()
+        .map(|w| (w.code.0.clone(), w.name.clone(), w.borough.0.clone()))
+        .collect();
+    registered.sort();
+    let list = read_ward_list(std::fs::File::open(&path).expect("open")).expect("read");
+    let mut read: Vec<(String, String, String)> = list
+        .wards
+        .iter()
+        .map(|w| (w.code.0.clone(), w.name.clone(), w.borough.0.clone()))
+        .collect();
+    read.sort();
+    assert_eq!(read, registered);
+    assert_eq!(list.rejected, report.rejected);
 
     let file = std::fs::File::open(&path).expect("open");
     let again = import_wards(&f.service, file, &analyst(), SOURCE, |_| {})

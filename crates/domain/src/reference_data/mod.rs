@@ -7,10 +7,19 @@
 //! - [`custody_suite`]: `CustodySuiteRegistered`, `CustodySuiteClosed`. Stream:
 //!   `custody-suite-<suite id>`.
 //!
+//! - [`met_custody_suites`]: the built-in list of the Met's custody suites (MOPAC, 2019, a
+//!   snapshot).
+//!
+//! There is no built-in ward list: wards are registered from a ward list file with `engage
+//! import wards FILE` (or `engage seed --wards FILE`). The built-in suite list is not
+//! reference data until registered: `engage seed` registers it through the command path, and
+//! an operator registers a current list with `engage import custody-suites FILE`.
+//!
 //! [`apply_to`] also follows the prevention fund's rounds (`FundRoundOpened`,
 //! `FundRoundClosed`), the third thing decisions look up.
 
 pub mod custody_suite;
+pub mod met_custody_suites;
 pub mod ward;
 
 use crate::reference::{CustodySuite, FundRoundInfo, InMemoryReference, Ward};

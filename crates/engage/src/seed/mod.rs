@@ -3,27 +3,39 @@
 //! one the domain accepted.
 //!
 //! The history is planned as *workflows*, one per stream, each a time-ordered list of
-//! commands: a funding round per year; per borough a board (members with terms and turnover,
-//! meetings scheduled, held or cancelled, minutes, action items) and ward panels (members,
-//! quarterly meetings, ward priorities agreed); then, month by month across the years,
-//! victim complaints through their lifecycle, borough and ward priorities (set, reviewed and
-//! closed at real board meetings, progress reports, "you said, we did" feedback) and bids
-//! to the round that is open (assessed, decided, funds released, milestones, outcomes).
+//! commands, in stages: reference data (the wards the history uses and the custody
+//! suites of the seeded boroughs, [`reference`]); a funding round per year; per borough a
+//! board (members with terms and turnover, meetings scheduled, held or cancelled, minutes,
+//! action items) and ward panels (members, quarterly meetings, ward priorities agreed); per
+//! borough its crime and confidence figures and its Independent Advisory Group; London-wide
+//! LCP2's records and the two partnership boards ([`partners`]); then, month by month across
+//! the years, the volume: victim complaints, borough and ward priorities (set, reviewed and
+//! closed at real board meetings, progress reports, "you said, we did" feedback), bids to the
+//! round that is open, custody visits, stop-and-search monitoring batches and police
+//! complaint cases ([`oversight`]), Community Payback nominations and Neighbourhood Watch
+//! schemes.
 //!
-//! Sizing: how busy the boards and panels are scales with `--events` up to realistic rates
-//! (at most 12 board meetings and 4 panel meetings a year, every ward with a panel); the
-//! rest of the budget goes to complaints, priorities and bids, spread over the months. The
-//! plan stops at exactly `--events` (the last workflow is cut short, like a case still open).
+//! Sizing: how busy the structure is scales with `--events` up to realistic rates (at most
+//! 12 board and 4 panel meetings a year, every ward with a panel, monthly figures); the rest
+//! of the budget goes to the volume workflows, spread over the months. The plan stops at
+//! exactly `--events` (the last workflow is cut short, like a case still open).
 //!
 //! Determinism: the plan is drawn from one ChaCha8 generator seeded by `--seed`, in a fixed
 //! order, and each stream's commands are executed in order; only the interleaving of streams
 //! in the log (positions, recording times, event ids) depends on timing.
 //!
-//! Wards: there is no ward import yet, so each borough gets 14–24 generated wards with
-//! plausible GSS-style codes (`E0590xxxx`, outside the range real codes use) held in an
+//! Reference data: wards come from the ward list given with `--wards FILE` (a CSV as `engage
+//! import wards` reads it, e.g. the GLA ward atlas, read with
+//! [`engage_import::read_ward_list`]), so that ward panels sit on real ward codes; without
+//! it each borough gets 14–24 synthetic wards with plausible GSS-style codes (`E0590xxxx`,
+//! outside the range real ward codes use) named "<Borough> ward N". The repository holds no
+//! ward list of its own. Custody suites come from the built-in MOPAC list
+//! ([`engage_domain::reference_data::met_custody_suites`]). Both are registered in the log (so
+//! the server's lookups, rebuilt from the log, know them) and held in an
 //! [`InMemoryReference`], the same lookups the domain validates against.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,12 +47,14 @@ use engage_commands::{CommandService, ExecuteOptions, Loaded};
 use engage_domain::board::{self, Board, BoardRole, MeetingKind};
 use engage_domain::common::{EvidenceKind, EvidenceRef};
 use engage_domain::fund_round::{self, FundRound};
+use engage_domain::partnership_board::PanLondonBoard;
 use engage_domain::personal::{ComplainantDetails, ContactDetails};
 use engage_domain::prevention_bid::{self, PreventionBid, PromisedOutcome, Recommendation};
 use engage_domain::priority::{
     self, FeedbackChannel, Priority, PriorityOutcome, PrioritySource, ProgressRating,
 };
 use engage_domain::reference::{BOROUGHS, FundRoundInfo, InMemoryReference};
+use engage_domain::reference_data::met_custody_suites::{self, MetCustodySuite};
 use engage_domain::victim_complaint::{
     self, ComplaintCategory, ComplaintChannel, ComplaintOutcome, ReferralTarget, ReviewFinding,
     VictimComplaint,
@@ -53,6 +67,10 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
+
+mod oversight;
+mod partners;
+mod reference;
 
 use crate::progress::events_bar;
 use crate::store_config::StoreLocation;
@@ -80,11 +98,17 @@ pub struct SeedArgs {
     /// is what makes seeding fast).
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
+    /// A ward list CSV, as `engage import wards` reads it (e.g. the GLA ward atlas, with its
+    /// `New_Code`, `Names` and `Borough` columns): the seeded ward panels sit on the listed
+    /// wards of each borough. Without it each borough gets 14–24 synthetic wards (codes
+    /// E0590xxxx, outside the range real wards use, named "<Borough> ward N").
+    #[arg(long, value_name = "FILE")]
+    pub wards: Option<PathBuf>,
 }
 
 /// Realistic events per borough per year at full activity (boards, panels, complaints,
 /// priorities, bids), used to scale activity to the requested size.
-const REALISTIC_EVENTS_PER_BOROUGH_YEAR: f64 = 470.0;
+const REALISTIC_EVENTS_PER_BOROUGH_YEAR: f64 = 700.0;
 /// Average events of one complaint, priority or bid workflow (measured on generated plans).
 const AVERAGE_VOLUME_WORKFLOW: f64 = 6.5;
 
@@ -119,12 +143,13 @@ pub async fn seed_cmd(location: &StoreLocation, args: SeedArgs) -> anyhow::Resul
     let planner = Planner::new(Arc::clone(&world), args.seed, args.events);
 
     eprintln!(
-        "seeding {} events for {} boroughs, {} to {} (seed {})",
+        "seeding {} events for {} boroughs, {} to {} (seed {}), on {}",
         args.events,
         world.boroughs.len(),
         world.start.date_naive(),
         world.end.date_naive(),
-        args.seed
+        args.seed,
+        world.wards_from
     );
     let bar = events_bar(args.events, "seeding");
     let started = Instant::now();
@@ -203,7 +228,13 @@ impl Totals {
 struct BoroughInfo {
     code: BoroughCode,
     name: &'static str,
+    /// The wards the seed uses (see [`World::new`]): all of the borough's at full scale,
+    /// fewer for a small history; none if the ward list has none in the borough.
     wards: Vec<(WardCode, String)>,
+    /// The Met custody suites in the borough (none for some boroughs).
+    suites: Vec<&'static MetCustodySuite>,
+    /// The borough panel's independent custody visitors (volunteer ids).
+    visitors: Vec<Uuid>,
 }
 
 struct RoundPlan {
@@ -216,6 +247,10 @@ struct RoundPlan {
 
 struct World {
     boroughs: Vec<BoroughInfo>,
+    /// Where the wards come from, as recorded in `WardRegistered.source`.
+    ward_source: String,
+    /// Where the wards come from, for the operator (file, wards read, rows skipped).
+    wards_from: String,
     reference: InMemoryReference,
     rounds: Vec<RoundPlan>,
     start: Timestamp,
@@ -224,69 +259,79 @@ struct World {
     scale: f64,
 }
 
-const WARD_WORDS: [&str; 48] = [
-    "Abbey",
-    "Alexandra",
-    "Bridge",
-    "Brunswick",
-    "Castle",
-    "Central",
-    "Chase",
-    "Church End",
-    "Clock House",
-    "Coldharbour",
-    "Common",
-    "Cricket Green",
-    "Crown",
-    "Fairfield",
-    "Forest",
-    "Grange",
-    "Hall Park",
-    "Heath",
-    "Highfield",
-    "Hillside",
-    "Kings",
-    "Lakeside",
-    "Manor",
-    "Market",
-    "Marsh",
-    "Meadow",
-    "Mill Hill",
-    "Northfields",
-    "Oakwood",
-    "Old Town",
-    "Orchard",
-    "Park",
-    "Priory",
-    "Queens",
-    "Riverside",
-    "St Mary's",
-    "St John's",
-    "Southfields",
-    "Station",
-    "The Green",
-    "Town",
-    "Vale",
-    "Village",
-    "Waterside",
-    "Well End",
-    "West End",
-    "Whitefriars",
-    "Woodside",
-];
-
-/// The generated wards of the borough at `index` (0-based GSS order): 14 to 24 of them,
-/// independent of the seed so that ward codes are stable between seeded stores.
-fn generated_wards(index: usize, borough_name: &str) -> Vec<(WardCode, String)> {
+/// The synthetic wards of the borough at `index` (0-based GSS order) when no ward list is
+/// given: 14 to 24 of them, with GSS-style codes `E0590xxxx` (outside the range real ward
+/// codes use) and names that say what they are; independent of the seed so that ward codes
+/// are stable between seeded stores.
+fn synthetic_wards(index: usize, borough_name: &str) -> Vec<(WardCode, String)> {
     let count = 14 + (index * 7) % 11;
     (0..count)
         .map(|w| {
             let code = WardCode::new(format!("E05{:06}", 900_000 + index * 100 + w));
-            let word = WARD_WORDS[(w + index * 3) % WARD_WORDS.len()];
-            let short = borough_name.split(' ').next().unwrap_or(borough_name);
-            (code, format!("{short} {word}"))
+            (code, format!("{borough_name} ward {}", w + 1))
         })
         .collect()
+}
+
+/// A ward list file given with `--wards`, read as `engage import wards` reads it.
+struct WardFile {
+    /// Code and name of the listed wards, by borough GSS code.
+    wards: HashMap<String, Vec<(WardCode, String)>>,
+    count: usize,
+    /// Rows that are not wards of a London borough (totals, the City's borough row, ...).
+    skipped: usize,
+}
+
+impl WardFile {
+    fn read(path: &Path) -> anyhow::Result<Self> {
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("opening the ward list {}", path.display()))?;
+        let list = engage_import::read_ward_list(std::io::BufReader::new(file))
+            .with_context(|| format!("reading the ward list {}", path.display()))?;
+        if list.wards.is_empty() {
+            let why = list
+                .rejected
+                .first()
+                .map(|r| format!(" (e.g. {r})"))
+                .unwrap_or_default();
+            bail!(
+                "the ward list {} has no ward of a London borough: {} rows, none a ward with \
+                 an E05 code, a name and a London borough{why}",
+                path.display(),
+                list.rejected.len()
+            );
+        }
+        let count = list.wards.len();
+        let mut wards: HashMap<String, Vec<(WardCode, String)>> = HashMap::new();
+        for w in list.wards {
+            wards
+                .entry(w.borough.as_str().to_owned())
+                .or_default()
+                .push((w.code, w.name));
+        }
+        Ok(Self {
+            wards,
+            count,
+            skipped: list.rejected.len(),
+        })
+    }
+
+    fn describe(&self, path: &Path) -> String {
+        format!(
+            "the wards of {} ({} wards; {} rows that are not wards skipped)",
+            path.display(),
+            self.count,
+            self.skipped
+        )
+    }
+}
+
+/// The file name of `path`, for the source recorded with seeded wards.
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
 }
 
 impl World {
@@ -305,21 +350,50 @@ impl World {
         }
         let start = midnight(first_day);
         let end = midnight(until);
+        let years = (end - start).num_days() as f64 / 365.25;
+        let realistic =
+            REALISTIC_EVENTS_PER_BOROUGH_YEAR * years * f64::from(args.boroughs).max(1.0);
+        let scale = args.events as f64 / realistic.max(1.0);
+        // One generator for the world's own ids, apart from the planner's.
+        let mut rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0x5EED_F00D);
+        let ward_list = match &args.wards {
+            Some(path) => Some(WardFile::read(path)?),
+            None => None,
+        };
         let mut reference = InMemoryReference::new();
         let mut boroughs = Vec::new();
         for (index, b) in BOROUGHS.iter().enumerate().take(usize::from(args.boroughs)) {
-            let wards = generated_wards(index, b.name);
+            let mut all = match &ward_list {
+                Some(list) => list.wards.get(b.code).cloned().unwrap_or_default(),
+                None => synthetic_wards(index, b.name),
+            };
+            // A small history uses the first wards of each borough (in GSS code order)
+            // rather than registering hundreds of wards it never mentions.
+            all.sort();
+            let used = ((all.len() as f64 * scale.min(1.0)).round() as usize)
+                .clamp(all.len().min(1), all.len());
+            all.truncate(used);
+            let wards = all;
             for (code, name) in &wards {
                 reference = reference.with_ward(code.as_str(), name, b.code);
             }
+            let suites: Vec<&'static MetCustodySuite> =
+                met_custody_suites::suites_in(b.code).collect();
+            for s in &suites {
+                reference = reference.with_custody_suite(s.id, s.name, s.borough);
+            }
+            let visitors = (0..rng.random_range(6..14))
+                .map(|_| random_id(&mut rng))
+                .collect();
             boroughs.push(BoroughInfo {
                 code: BoroughCode::new(b.code),
                 name: b.name,
                 wards,
+                suites,
+                visitors,
             });
         }
         // One round a year: bids from April to June; its ids come from the seed.
-        let mut rng = ChaCha8Rng::seed_from_u64(args.seed ^ 0x5EED_F00D);
         let mut rounds = Vec::new();
         for year in args.from_year..=until.year() {
             let opens_at = at_date(year, 4, 1, 9, 0);
@@ -346,15 +420,25 @@ impl World {
                 closes_at,
             });
         }
-        let years = (end - start).num_days() as f64 / 365.25;
-        let realistic = REALISTIC_EVENTS_PER_BOROUGH_YEAR * years * boroughs.len() as f64;
+        let (ward_source, wards_from) = match (&ward_list, &args.wards) {
+            (Some(list), Some(path)) => (
+                format!("engage seed --wards {}", file_name(path)),
+                list.describe(path),
+            ),
+            _ => (
+                "engage seed (synthetic wards)".to_owned(),
+                "synthetic wards (no --wards FILE)".to_owned(),
+            ),
+        };
         Ok(Self {
             boroughs,
+            ward_source,
+            wards_from,
             reference,
             rounds,
             start,
             end,
-            scale: args.events as f64 / realistic.max(1.0),
+            scale,
         })
     }
 
@@ -399,6 +483,14 @@ fn days(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> Duration {
 fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     // Every list passed here is a non-empty constant.
     items.choose(rng).unwrap_or(&items[0])
+}
+
+/// One of the borough's wards with probability `p` (never for a borough without wards).
+fn some_ward(rng: &mut ChaCha8Rng, info: &BoroughInfo, p: f64) -> Option<WardCode> {
+    if info.wards.is_empty() || !rng.random_bool(p) {
+        return None;
+    }
+    info.wards.choose(rng).map(|(code, _)| code.clone())
 }
 
 /// Choose among `(weight, value)` pairs.
@@ -483,52 +575,89 @@ struct Step<C> {
     command: C,
 }
 
-enum Steps {
-    Round(Vec<Step<fund_round::Command>>),
-    Board(Vec<Step<board::Command>>),
-    Panel(Vec<Step<ward_panel::Command>>),
-    Complaint(Vec<Step<victim_complaint::Command>>),
-    Priority(Vec<Step<priority::Command>>),
-    Bid(Vec<Step<prevention_bid::Command>>),
+/// One stream's commands, typed by its aggregate, behind [`Plan`] so that the planner can
+/// hold workflows of every aggregate in one queue.
+struct Steps<A: Aggregate> {
+    steps: Vec<Step<A::Command>>,
 }
 
-macro_rules! each_steps {
-    ($steps:expr, $v:ident => $body:expr) => {
-        match $steps {
-            Steps::Round($v) => $body,
-            Steps::Board($v) => $body,
-            Steps::Panel($v) => $body,
-            Steps::Complaint($v) => $body,
-            Steps::Priority($v) => $body,
-            Steps::Bid($v) => $body,
-        }
-    };
+/// What the planner and the runner need of a workflow's steps, whatever the aggregate.
+trait Plan: Send {
+    fn len(&self) -> usize;
+    fn truncate(&mut self, n: usize);
+    fn kind(&self) -> &'static str;
+    #[cfg(test)]
+    fn times(&self) -> Vec<Timestamp>;
+    fn run<'a>(
+        self: Box<Self>,
+        ctx: RunCtx<'a>,
+        types: &'a mut HashMap<&'static str, u64>,
+    ) -> futures::future::BoxFuture<'a, anyhow::Result<()>>;
+}
+
+impl<A> Plan for Steps<A>
+where
+    A: Aggregate + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::State: Send + Sync,
+    A::Event: Send,
+{
+    fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    fn truncate(&mut self, n: usize) {
+        self.steps.truncate(n);
+    }
+
+    fn kind(&self) -> &'static str {
+        A::KIND
+    }
+
+    #[cfg(test)]
+    fn times(&self) -> Vec<Timestamp> {
+        self.steps.iter().map(|s| s.at).collect()
+    }
+
+    fn run<'a>(
+        self: Box<Self>,
+        ctx: RunCtx<'a>,
+        types: &'a mut HashMap<&'static str, u64>,
+    ) -> futures::future::BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move { ctx.run::<A>(self.steps, types).await })
+    }
+}
+
+/// The steps of aggregate `A`'s workflow, sorted and cut at the end of the history.
+fn plan_of<A>(steps: Vec<Step<A::Command>>, end: Timestamp) -> Box<dyn Plan>
+where
+    A: Aggregate + 'static,
+    A::Command: Clone + Send + Sync + 'static,
+    A::State: Send + Sync,
+    A::Event: Send,
+{
+    Box::new(Steps::<A> {
+        steps: finish(steps, end),
+    })
 }
 
 struct Workflow {
     stream: StreamId,
     actors: Vec<Actor>,
-    steps: Steps,
+    steps: Box<dyn Plan>,
 }
 
 impl Workflow {
     fn len(&self) -> usize {
-        each_steps!(&self.steps, s => s.len())
+        self.steps.len()
     }
 
     fn truncate(&mut self, n: usize) {
-        each_steps!(&mut self.steps, s => s.truncate(n))
+        self.steps.truncate(n);
     }
 
     fn kind(&self) -> &'static str {
-        match self.steps {
-            Steps::Round(_) => FundRound::KIND,
-            Steps::Board(_) => Board::KIND,
-            Steps::Panel(_) => WardPanel::KIND,
-            Steps::Complaint(_) => VictimComplaint::KIND,
-            Steps::Priority(_) => Priority::KIND,
-            Steps::Bid(_) => PreventionBid::KIND,
-        }
+        self.steps.kind()
     }
 
     async fn run(
@@ -546,14 +675,7 @@ impl Workflow {
             stream: &self.stream,
             actors: &self.actors,
         };
-        match self.steps {
-            Steps::Round(s) => ctx.run::<FundRound>(s, &mut types).await?,
-            Steps::Board(s) => ctx.run::<Board>(s, &mut types).await?,
-            Steps::Panel(s) => ctx.run::<WardPanel>(s, &mut types).await?,
-            Steps::Complaint(s) => ctx.run::<VictimComplaint>(s, &mut types).await?,
-            Steps::Priority(s) => ctx.run::<Priority>(s, &mut types).await?,
-            Steps::Bid(s) => ctx.run::<PreventionBid>(s, &mut types).await?,
-        }
+        self.steps.run(ctx, &mut types).await?;
         Ok(Done { kind, types })
     }
 }
@@ -641,10 +763,29 @@ struct PendingPriority {
 }
 
 enum Stage {
+    /// Reference data first: the wards the history uses, then the custody suites.
+    Wards {
+        borough: usize,
+        ward: usize,
+    },
+    Suites {
+        borough: usize,
+        suite: usize,
+    },
     Rounds(usize),
     Boards(usize),
-    Panels { borough: usize, ward: usize },
-    Volume { month: usize, borough: usize },
+    Panels {
+        borough: usize,
+        ward: usize,
+    },
+    /// Per borough: its performance figures and its Independent Advisory Group.
+    Structure(usize),
+    /// London-wide: LCP2, the two partnership boards and the pan-London IAG.
+    London(usize),
+    Volume {
+        month: usize,
+        borough: usize,
+    },
 }
 
 struct Planner {
@@ -655,6 +796,8 @@ struct Planner {
     queue: VecDeque<Workflow>,
     /// Per borough: the board's held meetings, in time order.
     meetings: Vec<Vec<BoardMeeting>>,
+    /// Per borough: the board's first members.
+    founders: Vec<Vec<Uuid>>,
     /// Per borough: priorities agreed elsewhere (ward panels, supersessions) waiting to be
     /// proposed, in time order.
     pending: Vec<VecDeque<PendingPriority>>,
@@ -677,9 +820,13 @@ impl Planner {
             world,
             rng: ChaCha8Rng::seed_from_u64(seed),
             remaining: events,
-            stage: Stage::Rounds(0),
+            stage: Stage::Wards {
+                borough: 0,
+                ward: 0,
+            },
             queue: VecDeque::new(),
             meetings: vec![Vec::new(); n],
+            founders: vec![Vec::new(); n],
             pending: (0..n).map(|_| VecDeque::new()).collect(),
             months,
             rate: 0.0,
@@ -690,6 +837,43 @@ impl Planner {
     fn advance(&mut self) -> bool {
         let world = Arc::clone(&self.world);
         match self.stage {
+            Stage::Wards { borough, ward } => {
+                self.stage = match world.boroughs.get(borough) {
+                    None => Stage::Suites {
+                        borough: 0,
+                        suite: 0,
+                    },
+                    Some(info) if ward < info.wards.len() => {
+                        self.queue
+                            .push_back(reference::ward_workflow(&world, borough, ward));
+                        Stage::Wards {
+                            borough,
+                            ward: ward + 1,
+                        }
+                    }
+                    Some(_) => Stage::Wards {
+                        borough: borough + 1,
+                        ward: 0,
+                    },
+                };
+            }
+            Stage::Suites { borough, suite } => {
+                self.stage = match world.boroughs.get(borough) {
+                    None => Stage::Rounds(0),
+                    Some(info) if suite < info.suites.len() => {
+                        self.queue
+                            .push_back(reference::suite_workflow(&world, borough, suite));
+                        Stage::Suites {
+                            borough,
+                            suite: suite + 1,
+                        }
+                    }
+                    Some(_) => Stage::Suites {
+                        borough: borough + 1,
+                        suite: 0,
+                    },
+                };
+            }
             Stage::Rounds(i) => {
                 if let Some(r) = world.rounds.get(i) {
                     self.queue.push_back(round_workflow(&world, r));
@@ -701,8 +885,9 @@ impl Planner {
             Stage::Boards(b) => {
                 if b < world.boroughs.len() {
                     let mut rng = self.child_rng();
-                    let (wf, meetings) = board_workflow(&world, b, &mut rng);
+                    let (wf, meetings, founders) = board_workflow(&world, b, &mut rng);
                     self.meetings[b] = meetings;
+                    self.founders[b] = founders;
                     self.queue.push_back(wf);
                     self.stage = Stage::Boards(b + 1);
                 } else {
@@ -714,12 +899,12 @@ impl Planner {
             }
             Stage::Panels { borough, ward } => {
                 let Some(info) = world.boroughs.get(borough) else {
-                    self.start_volume();
+                    self.stage = Stage::Structure(0);
                     return true;
                 };
-                let with_panels =
-                    ((info.wards.len() as f64 * world.scale.min(1.0)).round() as usize).max(1);
-                if ward < with_panels.min(info.wards.len()) {
+                // Every ward the seed uses has a panel (the world uses fewer wards for a
+                // small history).
+                if ward < info.wards.len() {
                     let mut rng = self.child_rng();
                     let (wf, agreed) = panel_workflow(&world, borough, ward, &mut rng);
                     self.queue.push_back(wf);
@@ -736,6 +921,52 @@ impl Planner {
                         ward: 0,
                     };
                 }
+            }
+            Stage::Structure(b) => {
+                if b >= world.boroughs.len() {
+                    self.stage = Stage::London(0);
+                    return true;
+                }
+                let mut rng = self.child_rng();
+                self.queue
+                    .push_back(partners::performance_workflow(&world, b, &mut rng));
+                // Most boroughs have an IAG the board oversees.
+                let has_iag = rng.random_bool((0.7 * world.scale.max(0.1)).min(0.7));
+                if has_iag {
+                    self.queue.push_back(partners::iag_workflow(
+                        &world,
+                        Some(b),
+                        &self.founders[b],
+                        &mut rng,
+                    ));
+                }
+                self.stage = Stage::Structure(b + 1);
+            }
+            Stage::London(i) => {
+                let mut rng = self.child_rng();
+                match i {
+                    0 => self
+                        .queue
+                        .push_back(partners::lcp2_workflow(&world, &mut rng)),
+                    1 => self.queue.push_back(partners::partnership_workflow(
+                        &world,
+                        PanLondonBoard::Lcsp,
+                        &mut rng,
+                    )),
+                    2 => self.queue.push_back(partners::partnership_workflow(
+                        &world,
+                        PanLondonBoard::Lcrb,
+                        &mut rng,
+                    )),
+                    3 => self
+                        .queue
+                        .push_back(partners::iag_workflow(&world, None, &[], &mut rng)),
+                    _ => {
+                        self.start_volume();
+                        return true;
+                    }
+                }
+                self.stage = Stage::London(i + 1);
             }
             Stage::Volume { month, borough } => {
                 if month >= self.months.len() {
@@ -796,39 +1027,72 @@ impl Planner {
             count += 1;
         }
         let round_open = world.round_open_at(from + Duration::days(14)).is_some();
+        let suites = world.boroughs[b].suites.len() as u32;
+        // The mix: complaints and custody visits are the most frequent; a borough's
+        // visits grow with its suites (a suite is visited about weekly).
+        let mut mix = vec![
+            (60, Volume::Complaint),
+            (15, Volume::Priority),
+            (10, Volume::PoliceComplaint),
+            (5, Volume::StopSearch),
+            (3, Volume::Payback),
+            (3, Volume::Watch),
+        ];
+        if suites > 0 {
+            mix.push((15 * suites.min(3), Volume::CustodyVisit));
+        }
+        if round_open {
+            mix.push((45, Volume::Bid));
+        }
         for _ in 0..count {
             let mut rng = self.child_rng();
             let started = between(&mut rng, from, to);
-            let kind = if round_open {
-                weighted(&mut rng, &[(60, 0u8), (12, 1), (50, 2)])
-            } else {
-                weighted(&mut rng, &[(80, 0u8), (20, 1)])
-            };
-            match kind {
-                0 => self.queue.push_back(complaint_workflow(
+            let workflow = match weighted(&mut rng, &mix) {
+                Volume::Complaint => Some(complaint_workflow(
                     &world,
                     &self.meetings[b],
                     b,
                     started,
                     &mut rng,
                 )),
-                1 => {
+                Volume::Priority => {
                     let p = borough_priority(&world, &self.meetings[b], b, started, &mut rng);
                     let (wf, follow_up) =
                         priority_workflow(&world, &self.meetings[b], b, p, &mut rng);
-                    self.queue.push_back(wf);
                     if let Some(f) = follow_up {
                         insert_pending(&mut self.pending[b], f);
                     }
+                    Some(wf)
                 }
-                _ => {
-                    if let Some(wf) = bid_workflow(&world, b, started, &mut rng) {
-                        self.queue.push_back(wf);
-                    }
+                Volume::Bid => bid_workflow(&world, b, started, &mut rng),
+                Volume::CustodyVisit => {
+                    oversight::custody_visit_workflow(&world, b, started, &mut rng)
                 }
+                Volume::StopSearch => oversight::stop_search_workflow(&world, b, started, &mut rng),
+                Volume::PoliceComplaint => Some(oversight::police_complaint_workflow(
+                    &world, b, started, &mut rng,
+                )),
+                Volume::Payback => Some(partners::payback_workflow(&world, b, started, &mut rng)),
+                Volume::Watch => Some(partners::watch_workflow(&world, b, started, &mut rng)),
+            };
+            if let Some(wf) = workflow {
+                self.queue.push_back(wf);
             }
         }
     }
+}
+
+/// The kinds of workflow spread over the months (the rest are structure planned first).
+#[derive(Clone, Copy)]
+enum Volume {
+    Complaint,
+    Priority,
+    Bid,
+    CustodyVisit,
+    StopSearch,
+    PoliceComplaint,
+    Payback,
+    Watch,
 }
 
 impl Iterator for Planner {
@@ -923,7 +1187,7 @@ fn round_workflow(world: &World, r: &RoundPlan) -> Workflow {
     Workflow {
         stream: fund_round::stream_id(r.id),
         actors: vec![Actor::new("seed-mopac-grants", "grants_officer", "MOPAC")],
-        steps: Steps::Round(finish(steps, world.end)),
+        steps: plan_of::<FundRound>(steps, world.end),
     }
 }
 
@@ -995,7 +1259,13 @@ struct ActiveMember {
     term_end: NaiveDate,
 }
 
-fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, Vec<BoardMeeting>) {
+/// A borough's board, the meetings it held (for decisions taken at them) and its first
+/// members (who observe Independent Advisory Group meetings).
+fn board_workflow(
+    world: &World,
+    b: usize,
+    rng: &mut ChaCha8Rng,
+) -> (Workflow, Vec<BoardMeeting>, Vec<Uuid>) {
     let info = &world.boroughs[b];
     let s = world.scale;
     let years = world.years();
@@ -1019,6 +1289,7 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
         steps.push(step);
         active.push(member);
     }
+    let founders: Vec<Uuid> = active.iter().take(3).map(|m| m.id).collect();
     let per_year = (6.0 * s).clamp(0.0, 12.0);
     let count = ((per_year * years).round() as usize).max(1);
     let first = first_appointed + Duration::days(30);
@@ -1206,9 +1477,9 @@ fn board_workflow(world: &World, b: usize, rng: &mut ChaCha8Rng) -> (Workflow, V
     let workflow = Workflow {
         stream: board::stream_id(&info.code),
         actors: board_actors(info),
-        steps: Steps::Board(finish(steps, world.end)),
+        steps: plan_of::<Board>(steps, world.end),
     };
-    (workflow, held)
+    (workflow, held, founders)
 }
 
 fn appoint(
@@ -1367,8 +1638,8 @@ fn panel_workflow(
         if held_at >= world.end {
             break;
         }
-        // About one member in eight changes each year where panels meet quarterly.
-        if i > 0 && per_year >= 2.0 && active.len() > 2 && rng.random_bool(0.25) {
+        // About one member in eight changes each year where panels meet regularly.
+        if i > 0 && per_year >= 1.0 && active.len() > 2 && rng.random_bool(0.25) {
             let k = rng.random_range(2..active.len());
             let leaving = active.swap_remove(k);
             let left = (held_at - days(rng, 10, 40)).max(last_named + Duration::hours(1));
@@ -1441,7 +1712,7 @@ fn panel_workflow(
             "ward_panel_chair",
             format!("{ward_name} Ward Panel"),
         )],
-        steps: Steps::Panel(steps),
+        steps: plan_of::<WardPanel>(steps, world.end),
     };
     (workflow, agreed)
 }
@@ -1502,9 +1773,7 @@ fn complaint_workflow(
         command: C::Raise(RaiseVictimComplaint {
             complaint_id,
             borough: info.code.clone(),
-            ward: rng
-                .random_bool(0.7)
-                .then(|| pick(rng, &info.wards).0.clone()),
+            ward: some_ward(rng, info, 0.7),
             received_at: received,
             category,
             category_detail: (category == ComplaintCategory::Other)
@@ -1655,7 +1924,7 @@ fn complaint_workflow(
     Workflow {
         stream: victim_complaint::stream_id(complaint_id),
         actors: board_actors(info),
-        steps: Steps::Complaint(finish(steps, world.end)),
+        steps: plan_of::<VictimComplaint>(steps, world.end),
     }
 }
 
@@ -1723,9 +1992,7 @@ fn borough_priority(
                 .map(|m| m.id)
         })
         .flatten();
-    let ward = rng
-        .random_bool(0.3)
-        .then(|| pick(rng, &info.wards).0.clone());
+    let ward = some_ward(rng, info, 0.3);
     PendingPriority {
         at,
         priority_id: random_id(rng),
@@ -1981,7 +2248,7 @@ fn priority_workflow(
         Workflow {
             stream: priority::stream_id(p.priority_id),
             actors: board_actors(info),
-            steps: Steps::Priority(steps),
+            steps: plan_of::<Priority>(steps, world.end),
         },
         follow_up,
     )
@@ -2191,7 +2458,7 @@ fn bid_workflow(
     Some(Workflow {
         stream: prevention_bid::stream_id(bid_id),
         actors: board_actors(info),
-        steps: Steps::Bid(finish(steps, world.end)),
+        steps: plan_of::<PreventionBid>(steps, world.end),
     })
 }
 
@@ -2199,16 +2466,25 @@ fn bid_workflow(
 mod tests {
     use super::*;
 
-    fn world(events: u64, boroughs: u8) -> Arc<World> {
-        let args = SeedArgs {
+    fn args(events: u64, boroughs: u8, wards: Option<PathBuf>) -> SeedArgs {
+        SeedArgs {
             events,
             seed: 7,
             boroughs,
             from_year: 2018,
             until: NaiveDate::from_ymd_opt(2026, 6, 1),
             concurrency: 8,
-        };
-        Arc::new(World::new(&args, args.until.expect("date")).expect("world"))
+            wards,
+        }
+    }
+
+    fn world_with(events: u64, boroughs: u8, wards: Option<PathBuf>) -> anyhow::Result<World> {
+        let args = args(events, boroughs, wards);
+        World::new(&args, args.until.expect("date"))
+    }
+
+    fn world(events: u64, boroughs: u8) -> Arc<World> {
+        Arc::new(world_with(events, boroughs, None).expect("world"))
     }
 
     fn plan(events: u64, boroughs: u8) -> Vec<Workflow> {
@@ -2222,9 +2498,8 @@ mod tests {
             let total: usize = workflows.iter().map(Workflow::len).sum();
             assert_eq!(total as u64, n);
             for wf in &workflows {
-                each_steps!(&wf.steps, s => {
-                    assert!(s.windows(2).all(|w| w[0].at <= w[1].at), "{}", wf.stream);
-                })
+                let times = wf.steps.times();
+                assert!(times.windows(2).all(|w| w[0] <= w[1]), "{}", wf.stream);
             }
         }
     }
@@ -2237,12 +2512,23 @@ mod tests {
             *kinds.entry(wf.kind()).or_insert(0) += 1;
         }
         for kind in [
+            "ward",
+            "custody-suite",
             "board",
             "ward-panel",
             "complaint",
             "priority",
             "bid",
             "fund-round",
+            "custody-visit",
+            "stop-search",
+            "police-complaint",
+            "performance",
+            "payback-project",
+            "watch-scheme",
+            "iag",
+            "lcp2",
+            "partnership-board",
         ] {
             assert!(kinds.get(kind).is_some_and(|n| *n > 0), "{kind}: {kinds:?}");
         }
@@ -2262,16 +2548,109 @@ mod tests {
         assert_eq!(a, b);
     }
 
-    #[test]
-    fn generated_wards_are_unique_and_in_their_borough() {
-        let w = world(100, 33);
+    /// Every seeded ward is registered in its borough, once; a small history uses a ward or
+    /// so per borough, a full one every ward.
+    fn assert_wards_in_their_borough(w: &World) -> std::collections::HashSet<WardCode> {
         let mut seen = std::collections::HashSet::new();
         for b in &w.boroughs {
             for (code, _) in &b.wards {
-                assert!(seen.insert(code.clone()), "{code}");
+                assert!(seen.insert(code.clone()), "{code} seeded twice");
                 let ward = engage_domain::Lookups::ward(&w.reference, code).expect("known");
-                assert_eq!(ward.borough, b.code);
+                assert_eq!(ward.borough, b.code, "{code}");
             }
         }
+        seen
+    }
+
+    #[test]
+    fn synthetic_wards_are_unique_in_their_borough_and_outside_the_real_range() {
+        for (events, at_least, at_most) in [(100, 33, 33), (2_000_000, 33 * 14, 33 * 24)] {
+            let w = world(events, 33);
+            let seen = assert_wards_in_their_borough(&w);
+            assert!((at_least..=at_most).contains(&seen.len()), "{}", seen.len());
+            for b in &w.boroughs {
+                for (code, name) in &b.wards {
+                    assert!(
+                        engage_domain::reference_data::ward::is_ward_code(code.as_str()),
+                        "{code}"
+                    );
+                    assert!(code.as_str().starts_with("E0590"), "{code}");
+                    assert!(name.starts_with(&format!("{} ward ", b.name)), "{name}");
+                }
+            }
+            assert_eq!(w.ward_source, "engage seed (synthetic wards)");
+            for s in met_custody_suites::MET_CUSTODY_SUITES_2019 {
+                assert!(engage_domain::Lookups::custody_suite(&w.reference, s.id).is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn a_ward_list_gives_the_seeded_wards() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("wards.csv");
+        // Made-up wards in the GLA atlas's layout, with a borough row and a total row.
+        std::fs::write(
+            &path,
+            "Codes,New_Code,Borough,Names\n\
+             ,E09000001,City of London,City of London\n\
+             00AB01,E05800002,Barking and Dagenham,Riverside Test\n\
+             00AB02,E05800001,Barking and Dagenham,Abbey Test\n\
+             00AC01,E05800101,Barnet,Hill Test\n\
+             ,E12000007,London,London\n",
+        )
+        .expect("write");
+        for (events, per_borough) in [(100, 1), (2_000_000, 2)] {
+            let w = world_with(events, 3, Some(path.clone())).expect("world");
+            let seen = assert_wards_in_their_borough(&w);
+            let wards: Vec<(&str, &str, &str)> = w
+                .boroughs
+                .iter()
+                .flat_map(|b| {
+                    b.wards
+                        .iter()
+                        .map(|(c, n)| (b.code.as_str(), c.as_str(), n.as_str()))
+                })
+                .collect();
+            let mut expected = vec![("E09000002", "E05800001", "Abbey Test")];
+            if per_borough == 2 {
+                expected.push(("E09000002", "E05800002", "Riverside Test"));
+            }
+            expected.push(("E09000003", "E05800101", "Hill Test"));
+            assert_eq!(wards, expected);
+            assert_eq!(seen.len(), expected.len());
+            assert!(w.boroughs[0].wards.is_empty(), "the list has no City ward");
+            assert_eq!(w.ward_source, "engage seed --wards wards.csv");
+            assert!(w.wards_from.contains("3 wards; 2 rows"), "{}", w.wards_from);
+        }
+    }
+
+    #[test]
+    fn a_bad_ward_list_is_refused_clearly() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let missing = dir.path().join("missing.csv");
+        let e = world_with(100, 3, Some(missing)).err().expect("refused");
+        assert!(format!("{e:#}").contains("opening the ward list"), "{e:#}");
+
+        let no_borough = dir.path().join("no-borough.csv");
+        std::fs::write(&no_borough, "New_Code,Names\nE05800001,Abbey Test\n").expect("write");
+        let e = world_with(100, 3, Some(no_borough)).err().expect("refused");
+        let e = format!("{e:#}");
+        assert!(
+            e.contains("reading the ward list") && e.contains("borough"),
+            "{e}"
+        );
+
+        let no_wards = dir.path().join("no-wards.csv");
+        std::fs::write(
+            &no_wards,
+            "New_Code,Borough,Names\nE09000001,City of London,City of London\n",
+        )
+        .expect("write");
+        let e = world_with(100, 3, Some(no_wards)).err().expect("refused");
+        assert!(
+            format!("{e:#}").contains("has no ward of a London borough"),
+            "{e:#}"
+        );
     }
 }
