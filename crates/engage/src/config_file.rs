@@ -231,7 +231,7 @@ pub fn merge(cli: &mut Cli, matches: &ArgMatches, file: FileSettings) {
         args.persisted_query_cache_bytes = x;
     }
     if let Some(x) = dev_actor.filter(|_| from_file("dev_actor")) {
-        args.dev_actor = x;
+        args.access.dev_actor = Some(x);
     }
 }
 

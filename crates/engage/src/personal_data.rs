@@ -66,6 +66,11 @@ pub async fn open_keys(location: &StoreLocation) -> anyhow::Result<Arc<dyn KeySt
                 .with_context(|| format!("opening the key store in {config}"))?;
             Ok(Arc::new(keys))
         }
+        StoreLocation::Kurrent(_) => anyhow::bail!(
+            "a KurrentDB log has no personal-data key store yet (keys must be kept apart from \
+             the events, and KurrentDB has no place for them that erasure can destroy): use the \
+             embedded store or PostgreSQL for records with personal data (docs/kurrentdb.md)"
+        ),
     }
 }
 

@@ -44,7 +44,10 @@ async fn erase_data_subject_records_the_erasure_and_destroys_the_key() {
     let store = t.arc();
     let keys = Arc::new(MemoryKeyStore::new());
     let config = ServerConfig {
-        dev_actor: Actor::new("root", "administrator", "mopac"),
+        access: engage_server::AccessConfig {
+            dev_actor: Some(Actor::new("root", "administrator", "mopac")),
+            ..engage_server::AccessConfig::default()
+        },
         keys: Some(Arc::clone(&keys) as Arc<dyn KeyStore>),
         ..ServerConfig::default()
     };

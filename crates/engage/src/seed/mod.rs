@@ -600,7 +600,7 @@ where
     A: Aggregate + 'static,
     A::Command: Clone + Send + Sync + 'static,
     A::State: Send + Sync,
-    A::Event: Send,
+    A::Event: Send + Sync,
 {
     fn len(&self) -> usize {
         self.steps.len()
@@ -634,7 +634,7 @@ where
     A: Aggregate + 'static,
     A::Command: Clone + Send + Sync + 'static,
     A::State: Send + Sync,
-    A::Event: Send,
+    A::Event: Send + Sync,
 {
     Box::new(Steps::<A> {
         steps: finish(steps, end),
