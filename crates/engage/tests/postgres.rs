@@ -321,15 +321,18 @@ fn complaint_raised(borough: &str) -> NewEvent {
 /// Ask `port` until `check` holds for the response, for up to 30 s.
 fn wait_for(port: u16, query: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
     let started = Instant::now();
+    let mut last = None;
     loop {
-        if let Some(r) = http(port, &graphql_request(query))
-            && check(&json_body(&r))
-        {
-            return;
+        if let Some(r) = http(port, &graphql_request(query)) {
+            let body = json_body(&r);
+            if check(&body) {
+                return;
+            }
+            last = Some(body);
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "server on port {port}: {what} did not happen"
+            "server on port {port}: {what} did not happen; last answer: {last:?}"
         );
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -156,7 +156,7 @@ async fn seed_writes_a_verifiable_history_of_the_requested_size_deterministicall
 }
 
 /// Event types the seed deliberately never writes, and why.
-const NOT_SEEDED: [(&str, &str); 2] = [
+const NOT_SEEDED: [(&str, &str); 4] = [
     (
         "WardRetired",
         "a ward list is one snapshot with no successor wards; retiring a ward the seeded \
@@ -165,6 +165,15 @@ const NOT_SEEDED: [(&str, &str); 2] = [
     (
         "CustodySuiteClosed",
         "the built-in suite list (MOPAC, 2019) records suites in use, not closures",
+    ),
+    (
+        "DataSubjectErased",
+        "erasure is an operator's act on a real person's request (`engage erase`), never part \
+         of a generated history: erasing seeded people would only hide the seed's own data",
+    ),
+    (
+        "PersonalDataViewed",
+        "recorded by the server when a caller is shown personal data, not by any command",
     ),
 ];
 

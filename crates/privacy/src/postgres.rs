@@ -74,8 +74,13 @@ impl PostgresKeyStore {
         };
         let client = store.pool.get().await.map_err(pool_error)?;
         client
+            // Under a transaction-scoped advisory lock: two processes starting on one
+            // database at once would otherwise race in `CREATE ... IF NOT EXISTS` (which
+            // PostgreSQL does not make atomic) and one would fail.
             .batch_execute(&format!(
-                "CREATE SCHEMA IF NOT EXISTS \"{schema}\";
+                "BEGIN;
+                 SELECT pg_advisory_xact_lock(hashtext('engage personal-data key store'));
+                 CREATE SCHEMA IF NOT EXISTS \"{schema}\";
                  CREATE TABLE IF NOT EXISTS {keys} (
                      data_subject_id uuid PRIMARY KEY,
                      key bytea NOT NULL CHECK (length(key) = 32),
@@ -86,7 +91,8 @@ impl PostgresKeyStore {
                      data_subject_id uuid PRIMARY KEY,
                      created_at_us bigint NOT NULL,
                      erased_at_us bigint NOT NULL
-                 );",
+                 );
+                 COMMIT;",
                 keys = store.keys_table,
                 erased = store.erased_table,
             ))

@@ -288,8 +288,14 @@ impl Schema {
             args.push(format!("{arg_name}: ${arg_name}"));
             variables.insert(arg_name.to_owned(), self.value(arg_name, &arg["type"]));
         }
+        // Every command returns a `CommandResult` but erasure, which has its own result.
+        let selection = if name == "eraseDataSubject" {
+            "dataSubjectId"
+        } else {
+            "command"
+        };
         let query = format!(
-            "mutation M({}) {{ {name}({}) {{ command }} }}",
+            "mutation M({}) {{ {name}({}) {{ {selection} }} }}",
             params.join(", "),
             args.join(", ")
         );
@@ -405,6 +411,7 @@ AgreePartnershipBoardTheme o a
 AdoptPartnershipBoardTermsOfReference o a
 PublishPartnershipBoardWorkPlan o a
 MakePartnershipBoardRepresentation o a
+EraseDataSubject a
 ";
 
 fn letter(role: Role) -> char {
